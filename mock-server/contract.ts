@@ -1,0 +1,164 @@
+/**
+ * Internal contracts of the mock server: the seams between the connection loop (server.ts,
+ * connection.ts), the session kinds (realtime, transcription, translation), the fault injector and
+ * the trace. Types only; every module codes against these so they can be built and tested apart.
+ */
+import type { Clock, TimerHandle } from '../harness/clock.ts';
+
+/** Seeded pseudo-random numbers (implemented in rng.ts). Same seed, same sequence. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [minInclusive, maxExclusive). */
+  int(minInclusive: number, maxExclusive: number): number;
+  /** Normal deviate. */
+  normal(mean: number, stdDev: number): number;
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T;
+  /** An independent, deterministic sub-stream named by `label` (same seed + label, same stream). */
+  fork(label: string): Rng;
+}
+
+/** Id minting in the real service's formats (§8.1), deterministic for a seed (implemented in ids.ts). */
+export interface IdFactory {
+  /** `event_` + 21 base62. */
+  event(): string;
+  /** `resp_` + 21 base62. */
+  response(): string;
+  /** `item_` + 21 base62. */
+  item(): string;
+  /** `sess_` + 21 base62. */
+  session(): string;
+  /** `conv_` + 21 base62. */
+  conversation(): string;
+  /** `call_` + 16 base62. */
+  call(): string;
+  /** `ek_` + 32 lowercase hex. */
+  clientSecret(): string;
+}
+
+/** A JSON object event as sent or received on the wire. */
+export type WireEvent = { type: string } & Record<string, unknown>;
+
+/** The fields of an `error` event's `error` object (§4.1). */
+export interface MockErrorSpec {
+  /** Default `invalid_request_error`. */
+  type?: string;
+  code: string | null;
+  message: string;
+  /** Dotted parameter path, e.g. `session.audio.input.format.rate`; default null. */
+  param?: string | null;
+  /** The offending client event's `event_id`, echoed; default null. */
+  eventId?: string | null;
+}
+
+/** One line of the `--trace` JSONL file: ground truth for one response, on the shared monotonic clock. */
+export interface TraceRecord {
+  session_id: string;
+  response_id: string;
+  /** Reasoning effort in force for the response, or null for non-reasoning models. */
+  effort: string | null;
+  /** 1-based index of the user turn in this session that the response answers (0 for responses not tied to a turn). */
+  turn_index: number;
+  /** Final `response.done` status. */
+  status: string;
+  /** When the last audio of the user's turn arrived (the append that ended speech, or the commit), µs monotonic; null if none. */
+  turn_audio_end_us: number | null;
+  /** When `response.created` was handed to the socket, µs monotonic. */
+  response_created_sent_us: number;
+  /** When the first `response.output_audio.delta` was handed to the socket, µs monotonic; null if no audio. */
+  first_audio_sent_us: number | null;
+  /** When `response.done` was handed to the socket, µs monotonic. */
+  response_done_sent_us: number;
+  /** The drawn delay from end of turn to first audio that the latency model chose, ms. */
+  drawn_first_audio_delay_ms: number | null;
+}
+
+/** Where trace records go (a JSONL file, or nowhere). */
+export interface TraceSink {
+  write(record: TraceRecord): void;
+  close(): Promise<void>;
+}
+
+/** A response failure the fault injector asks for instead of a normal response. */
+export interface InjectedResponseFailure {
+  kind: 'rate_limit_exceeded' | 'server_error';
+  /** For rate limits: the "try again in" hint, seconds. */
+  retryAfterS?: number;
+}
+
+/**
+ * Outbound filter for one connection: every server frame passes through it. The fault injector
+ * uses it to stall, drop (close 1006), inject malformed frames or reorder events.
+ */
+export type OutboundFilter = (event: WireEvent, frame: string) => void;
+
+/** The per-connection view of the fault plan (implemented in faults.ts). */
+export interface ConnectionFaults {
+  /** Called when a response starts: a failure to produce instead of a normal response, or null. */
+  responseFailure(): InjectedResponseFailure | null;
+  /** Multiplier on the audio streaming interval (1 = as the latency profile says; 3 = three times slower). */
+  audioSlowdown(): number;
+  /** The session's maximum duration in seconds, given the configured one (early-expiry faults shorten it). */
+  maxSessionS(configuredS: number): number;
+  /**
+   * Wraps the raw sender. `rawSend` writes one text frame; `terminate` drops the TCP connection
+   * without a close frame (the client sees 1006). Returns the filter the connection sends through.
+   */
+  wrapOutbound(rawSend: (frame: string) => void, terminate: () => void, clock: Clock): OutboundFilter;
+}
+
+/** What a session kind gets from the connection loop. */
+export interface MockSessionContext {
+  /** `sess_…` id of this session. */
+  readonly sessionId: string;
+  /** Model from the URL (`?model=`), or null (transcription sessions). */
+  readonly model: string | null;
+  readonly clock: Clock;
+  /** Seeded per connection (server seed forked by connection index). */
+  readonly rng: Rng;
+  readonly ids: IdFactory;
+  readonly faults: ConnectionFaults;
+  readonly trace: TraceSink;
+  /** Session cap in seconds after faults (`--max-session-s`, default 3600). */
+  readonly maxSessionS: number;
+  /** Resolved server options (latency profile etc.). */
+  readonly options: ResolvedMockOptions;
+  /** Sends a server event, adding a fresh `event_id` first when absent. Returns false once the socket is closing. */
+  send(event: WireEvent): boolean;
+  /** Sends a well-formed `error` event (§4.1). */
+  sendError(error: MockErrorSpec): void;
+  /** Closes the socket with a close frame (after the queued frames). */
+  close(code: number, reason: string): void;
+  /** A timer that is cleared automatically when the connection ends. */
+  setTimeout(fn: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** One kind of session (realtime, transcription, translation): the protocol state machine of a connection. */
+export interface SessionKind {
+  /** The socket is open: send `session.created` (it must be the first event). */
+  open(ctx: MockSessionContext): void;
+  /**
+   * One client event: a JSON object with a string `type` (the connection loop answers invalid JSON
+   * and a missing or non-string `type` itself).
+   */
+  onEvent(ctx: MockSessionContext, event: WireEvent): void;
+  /** The connection ended (either side). Release timers and state. */
+  onClose(ctx: MockSessionContext): void;
+}
+
+/** Options after defaults (see server.ts `MockServerOptions` for the documented inputs). */
+export interface ResolvedMockOptions {
+  host: string;
+  port: number;
+  seed: number;
+  apiKey: string | null;
+  tls: boolean;
+  maxSessionS: number;
+  /** Parsed latency profile (latency-profile.ts). */
+  latencyProfile: unknown;
+  /** Raw `--fault` specs. */
+  faultSpecs: readonly string[];
+  tracePath: string | null;
+}
