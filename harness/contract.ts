@@ -1,0 +1,159 @@
+/**
+ * Contracts between the harness's parts: corpus (prepared clips), pacer, session driver, metrics
+ * recorder and runner. Types only, so each part can be built and tested on its own.
+ */
+import type { ReasoningEffort } from './protocol/types.ts';
+
+/** An audio format of a session, as on the wire (`session.audio.input.format`). */
+export type WireAudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };
+
+/**
+ * One corpus clip, decoded, converted to the session format and sliced once into prebuilt
+ * `input_audio_buffer.append` frames (serialized JSON text), shared by every session.
+ */
+export interface PreparedClip {
+  /** Manifest id. */
+  readonly id: string;
+  readonly transcript: string;
+  readonly language: string;
+  readonly format: WireAudioFormat;
+  /** Duration of one frame, ms. */
+  readonly chunkMs: number;
+  /** Serialized `input_audio_buffer.append` events, each `chunkMs` of audio (the last may be shorter). */
+  readonly frames: readonly string[];
+  /** Index of the frame carrying the last speech sample (from the manifest's `speech_end_ms`). */
+  readonly speechEndFrameIndex: number;
+  readonly speechStartMs: number;
+  readonly speechEndMs: number;
+  /** Whole clip duration, ms (trailing silence included). */
+  readonly durationMs: number;
+}
+
+/** A frame of digital silence for the format and chunk size (streamed between utterances on VAD sessions). */
+export interface SilenceFrame {
+  readonly frame: string;
+  readonly chunkMs: number;
+}
+
+/** How a turn ends. */
+export type TurnMode = 'server_vad' | 'semantic_vad' | 'manual';
+
+/** A function tool with a scripted result (what the harness answers when the model calls it). */
+export interface ScriptedTool {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+  /** JSON value returned as `function_call_output.output` (serialized). */
+  result: unknown;
+}
+
+/** One user turn of a session plan. */
+export interface PlannedTurn {
+  readonly clip: PreparedClip;
+  /** Silence (VAD) or idle time (manual) before this turn starts, ms. Default 0. */
+  readonly thinkTimeMs: number;
+  /** Barge-in: start speaking this clip's successor after this many ms of assistant audio played; null = no barge-in. */
+  readonly bargeInAfterAudioMs: number | null;
+}
+
+/** Everything one session driver needs; built by the runner from the resolved scenario. */
+export interface SessionPlan {
+  /** 0-based index of the session in the run. */
+  readonly index: number;
+  /** WebSocket URL incl. query (`?model=` / `?intent=transcription` / translations path). */
+  readonly url: string;
+  /** Extra handshake headers (Authorization etc.). Never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly kind: 'realtime' | 'transcription' | 'translation';
+  readonly model: string;
+  /** Reasoning effort sent in `session.update` (`reasoning.effort`), or null for none. */
+  readonly effort: ReasoningEffort | null;
+  readonly voice: string;
+  readonly instructions: string | null;
+  readonly outputModalities: readonly ('audio' | 'text')[];
+  readonly turnMode: TurnMode;
+  /** server_vad options / semantic_vad eagerness, passed through to `audio.input.turn_detection`. */
+  readonly turnDetection: Record<string, unknown> | null;
+  readonly format: WireAudioFormat;
+  readonly chunkMs: number;
+  readonly tools: readonly ScriptedTool[];
+  readonly turns: readonly PlannedTurn[];
+  /** A turn that has not reached `response.done` this long after its end-of-speech is failed with `turn_timeout`. Default 30000. */
+  readonly turnTimeoutMs: number;
+  /** Connect + `session.created` timeout, ms. Default 10000. */
+  readonly connectTimeoutMs: number;
+}
+
+/** Monotonic µs stamps of one turn's milestones (MEASUREMENT.md), null when not reached. */
+export interface TurnMilestones {
+  /** The turn's first append frame handed to the socket. */
+  turnStartUs: number | null;
+  speechEndSentUs: number | null;
+  commitSentUs: number | null;
+  speechStoppedUs: number | null;
+  committedUs: number | null;
+  responseCreatedUs: number | null;
+  firstAudioUs: number | null;
+  firstTextUs: number | null;
+  responseDoneUs: number | null;
+}
+
+/** One received audio delta of the answer, for real-time factor and playback simulation. */
+export interface AudioDeltaArrival {
+  receivedUs: number;
+  durationMs: number;
+}
+
+/** Final state of a turn. */
+export type TurnStatus = 'completed' | 'failed' | 'cancelled' | 'incomplete' | 'timeout' | 'aborted';
+
+/** What the session driver reports for each finished turn (one line of turns.jsonl). */
+export interface TurnResult {
+  sessionIndex: number;
+  sessionId: string | null;
+  /** 1-based within the session. */
+  turnIndex: number;
+  effort: ReasoningEffort | null;
+  model: string;
+  clipId: string;
+  mode: TurnMode;
+  status: TurnStatus;
+  /** Error / status_details code when not completed (e.g. `rate_limit_exceeded`, `turn_timeout`). */
+  errorCode: string | null;
+  responseId: string | null;
+  milestones: TurnMilestones;
+  /** Audio deltas of the response in arrival order. */
+  audioDeltas: readonly AudioDeltaArrival[];
+  /** `response.done.response.usage` as received, or null. */
+  usage: Record<string, unknown> | null;
+  /** Input transcription usage for the user item, when reported. */
+  transcriptionUsage: Record<string, unknown> | null;
+  /** Function calls answered during this turn. */
+  toolCalls: number;
+  /** Whether a barge-in was performed in this turn (truncate sent). */
+  bargedIn: boolean;
+  /** User speech in this turn, ms (clip speech_end_ms - speech_start_ms). */
+  userSpeechMs: number;
+}
+
+/** Per-session facts the driver reports once at the end of the session. */
+export interface SessionResult {
+  sessionIndex: number;
+  sessionId: string | null;
+  effort: ReasoningEffort | null;
+  model: string;
+  /** `session.created` received minus connect start, ms; null if never. */
+  connectMs: number | null;
+  /** `session.updated` received minus `session.update` sent, ms; null if never. */
+  configureMs: number | null;
+  /** Connected time, ms. */
+  connectedMs: number;
+  turnsCompleted: number;
+  turnsFailed: number;
+  /** How the session ended: `completed`, `connect_failed`, `closed_by_server`, `aborted`, … */
+  outcome: string;
+  closeCode: number | null;
+  /** Error codes seen in `error` events, counted. */
+  errors: Record<string, number>;
+}
