@@ -157,3 +157,30 @@ export interface SessionResult {
   /** Error codes seen in `error` events, counted. */
   errors: Record<string, number>;
 }
+
+/** A paced frame stream: frame i is due at `startUs + i * chunkMs * 1000` (deadlines, never chained). */
+export interface PacedStream {
+  /** The frame to send in slot `i` (0-based), or null to end the stream. Called at send time. */
+  nextFrame(i: number): string | null;
+  /** Frame `i` was handed to the transport at `sentUs` (its deadline was `deadlineUs`). */
+  onSent?(i: number, deadlineUs: number, sentUs: number): void;
+  /** The stream ended (nextFrame returned null, or the handle was stopped). Called once. */
+  onEnd?(): void;
+}
+
+/** Control of one running stream. */
+export interface StreamHandle {
+  /** Stops the stream before its next slot; onEnd is called. Idempotent. */
+  stop(): void;
+  /** Frames sent so far. */
+  readonly sentFrames: number;
+}
+
+/**
+ * One deadline scheduler for all sessions of a process (no per-session intervals). Records the
+ * send lag (actual minus deadline) of every frame.
+ */
+export interface Pacer {
+  /** Starts a stream; `send` writes one frame to that session's transport. */
+  start(stream: PacedStream, send: (frame: string) => void, opts: { startUs: number; chunkMs: number }): StreamHandle;
+}
