@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** Options for the embedded mock started as a child process. */
+export interface MockProcessOptions {
+  /** Seed of the mock (default 1). */
+  seed?: number;
+  /** Latency profile JSON file (default: the mock's built-in profile). */
+  latencyFile?: string | null;
+  /** `--fault` specs (default none). */
+  faults?: readonly string[];
+  /** Maximum session length, s (default: the mock's 3600). */
+  maxSessionS?: number | null;
+  /** Where the mock writes its ground-truth trace (default: none). */
+  tracePath?: string | null;
+  /** How long to wait for the `listening` line, ms (default 20000). */
+  startTimeoutMs?: number;
+}
+
+/** A running mock child process. */
+export interface MockProcess {
+  /** `ws://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly pid: number;
+  /** Stops the mock (SIGTERM, then SIGKILL after 3 s) and resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+const binPath = fileURLToPath(new URL('../../bin/rth.mjs', import.meta.url));
+
+/**
+ * Starts the bundled mock in its own process, so it does not share the harness's event loop
+ * (its work would otherwise show up as the harness's send lag), and resolves once it prints its
+ * `listening ws://…` line.
+ */
+export async function startMockProcess(opts: MockProcessOptions = {}): Promise<MockProcess> {
+  const args = [binPath, 'mock', '--host', '127.0.0.1', '--port', '0', '--seed', String(opts.seed ?? 1)];
+  if (opts.latencyFile) args.push('--latency', opts.latencyFile);
+  for (const f of opts.faults ?? []) args.push('--fault', f);
+  if (opts.maxSessionS != null) args.push('--max-session-s', String(opts.maxSessionS));
+  if (opts.tracePath) args.push('--trace', opts.tracePath);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => {
+    if (stderr.join('').length < 8000) stderr.push(s);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`embedded mock did not start within ${opts.startTimeoutMs ?? 20000} ms: ${stderr.join('').trim()}`));
+    }, opts.startTimeoutMs ?? 20000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const m = /listening (wss?:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded mock exited (code ${code}, signal ${signal}) before listening: ${stderr.join('').trim()}`));
+    });
+  });
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
