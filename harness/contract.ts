@@ -83,6 +83,8 @@ export interface SessionPlan {
   readonly turnTimeoutMs: number;
   /** Connect + `session.created` timeout, ms. Default 10000. */
   readonly connectTimeoutMs: number;
+  /** Translation sessions only: `session.audio.output.language` (ISO-639-1). Default `'es'` when absent. */
+  readonly translationOutputLanguage?: string;
 }
 
 /** Monotonic µs stamps of one turn's milestones (MEASUREMENT.md), null when not reached. */
@@ -156,6 +158,34 @@ export interface SessionResult {
   closeCode: number | null;
   /** Error codes seen in `error` events, counted. */
   errors: Record<string, number>;
+  /** Faults met and what recovery did about them, in order (issue 4). Absent = none. */
+  recoveries?: RecoveryRecord[];
+}
+
+/** The kinds of fault the session driver recovers from (or records). */
+export type FaultKind =
+  | 'rate_limit_exceeded'
+  | 'server_error'
+  | 'session_expired'
+  | 'going_away'
+  | 'abnormal_close'
+  | 'turn_timeout';
+
+/** One fault met by a session and the driver's recovery from it. */
+export interface RecoveryRecord {
+  fault: FaultKind;
+  /** 1-based turn index that was open when the fault hit, or null between turns. */
+  turnIndex: number | null;
+  /** Whether the recovery action succeeded (retried response created / reconnected and configured). */
+  recovered: boolean;
+  /** Fault observed until recovery succeeded (or was given up), ms. */
+  recoveryMs: number;
+  /** Planned turns that never completed because of this fault. */
+  turnsLost: number;
+  /** Retries or reconnect attempts made. */
+  attempts: number;
+  /** Close code (socket faults) or error code, when there is one. */
+  detail: string | null;
 }
 
 /** A paced frame stream: frame i is due at `startUs + i * chunkMs * 1000` (deadlines, never chained). */
