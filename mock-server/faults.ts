@@ -10,6 +10,7 @@
  */
 import { ConfigError } from '../harness/errors.ts';
 import type { ConnectionFaults, InjectedResponseFailure, Rng } from './contract.ts';
+import { rateLimitMessage, serverError } from './errors.ts';
 import { wrapOutboundWithFaults, type OutboundFaultRules } from './faults-outbound.ts';
 
 /** `drop`: terminate the TCP socket (client sees 1006) after `afterEvents` events of a response. */
@@ -251,39 +252,18 @@ function parseOne(source: string, problems: string[]): FaultSpec | null {
   }
 }
 
-/** Formats a "try again in" duration the way the real service does (`20ms`, `1.2s`, `1m26.4s`). */
-export function formatRetryAfter(seconds: number): string {
-  const round = (v: number): string => String(Math.round(v * 1000) / 1000);
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 60) return `${round(seconds)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${round(seconds - minutes * 60)}s`;
-}
-
 /**
  * The error object a failed response carries in `response.done.response.status_details.error` (or
- * a transcription's `failed` event), worded like the real service (§4.2).
+ * a transcription's `failed` event), worded like the real service (§4.2; texts from errors.ts).
  * @param model the session's model, named in the rate-limit message (default `gpt-realtime`).
  */
 export function injectedFailureError(failure: InjectedResponseFailure, model: string | null): InjectedFailureError {
   if (failure.kind === 'rate_limit_exceeded') {
-    const retry = formatRetryAfter(failure.retryAfterS ?? 1.2);
-    return {
-      type: 'tokens',
-      code: 'rate_limit_exceeded',
-      message:
-        `Rate limit reached for ${model ?? 'gpt-realtime'} in organization org-mock on tokens per min (TPM): ` +
-        `Limit 40000, Used 40000, Requested 1. Please try again in ${retry}. ` +
-        'Visit https://platform.openai.com/account/rate-limits to learn more.',
-    };
+    // The real service names the exhausted limit in `type` (`tokens` or `requests`).
+    return { type: 'tokens', code: 'rate_limit_exceeded', message: rateLimitMessage(model ?? 'gpt-realtime', failure.retryAfterS ?? 1.2) };
   }
-  return {
-    type: 'server_error',
-    code: null,
-    message:
-      'The server had an error while processing your request. Sorry about that! You can retry your request, ' +
-      'or contact us through our help center at help.openai.com if the error persists.',
-  };
+  const e = serverError();
+  return { type: e.type ?? 'server_error', code: e.code, message: e.message };
 }
 
 /** One spec with its own seeded stream for this connection. */
