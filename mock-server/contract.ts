@@ -124,6 +124,11 @@ export interface MockSessionContext {
   readonly maxSessionS: number;
   /** Resolved server options (latency profile etc.). */
   readonly options: ResolvedMockOptions;
+  /**
+   * Effective session config of the `ek_` client secret the socket authenticated with (§1.3), applied
+   * as the session's initial config; null/absent for standard keys. (Added by the connection loop.)
+   */
+  readonly clientSecretSession?: Record<string, unknown> | null;
   /** Sends a server event, adding a fresh `event_id` first when absent. Returns false once the socket is closing. */
   send(event: WireEvent): boolean;
   /** Sends a well-formed `error` event (§4.1). */
@@ -161,4 +166,10 @@ export interface ResolvedMockOptions {
   /** Raw `--fault` specs. */
   faultSpecs: readonly string[];
   tracePath: string | null;
+  /**
+   * When a realtime response calls a function tool under `tool_choice: "auto"` (see
+   * realtime/tool-plan.ts): `auto` (default) on user turns, `always` on every response, `never`.
+   * (Added by the realtime session.)
+   */
+  toolPlan?: 'auto' | 'always' | 'never';
 }

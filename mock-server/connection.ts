@@ -1,0 +1,252 @@
+/**
+ * The per-connection loop: frames in → parsed events → the session kind; events out → `event_id`
+ * stamp → fault filter → socket. Owns the connection's timers (cleared when it ends), the session
+ * cap (§1.4) and the send-buffer bound. One bad event never ends the connection or touches another:
+ * every handler call is guarded and counted.
+ */
+import type { RawData, WebSocket } from 'ws';
+import type { Clock, TimerHandle } from '../harness/clock.ts';
+import type {
+  ConnectionFaults,
+  IdFactory,
+  MockErrorSpec,
+  MockSessionContext,
+  OutboundFilter,
+  ResolvedMockOptions,
+  Rng,
+  SessionKind,
+  TraceSink,
+  WireEvent,
+} from './contract.ts';
+import type { ServerEventOf } from '../harness/protocol/types.ts';
+import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
+
+/** Counters shared by all connections of a server. */
+export interface ConnectionStats {
+  /** Sessions currently open. */
+  open: number;
+  /** Sessions accepted since start. */
+  total: number;
+  /** Client events whose handler threw (answered with a `server_error` event; the session stayed open). */
+  handlerErrors: number;
+  /** Connections closed 1008 because the client did not read fast enough. */
+  sendOverflows: number;
+}
+
+/** Everything one connection needs (built by server.ts). */
+export interface ConnectionInit {
+  readonly ws: WebSocket;
+  readonly kind: SessionKind;
+  readonly sessionId: string;
+  readonly model: string | null;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly ids: IdFactory;
+  readonly faults: ConnectionFaults;
+  readonly trace: TraceSink;
+  readonly options: ResolvedMockOptions;
+  readonly stats: ConnectionStats;
+  /** Session config of the `ek_` key the socket authenticated with, if any. */
+  readonly clientSecretSession: Record<string, unknown> | null;
+  /** Close 1008 instead of queueing more once the socket's unsent bytes exceed this. Default 8 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Called once when the connection has ended. */
+  readonly onEnded?: () => void;
+}
+
+/** Default bound on a socket's unsent bytes. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/** `{type, event_id, ...rest}`: the key order of real events. */
+function withEventId(event: WireEvent, eventId: string): WireEvent {
+  const { type, ...rest } = event;
+  return { type, event_id: eventId, ...rest };
+}
+
+/** One client connection; it is the {@link MockSessionContext} its session kind sees. */
+export class MockConnection implements MockSessionContext {
+  readonly sessionId: string;
+  readonly model: string | null;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly ids: IdFactory;
+  readonly faults: ConnectionFaults;
+  readonly trace: TraceSink;
+  readonly maxSessionS: number;
+  readonly options: ResolvedMockOptions;
+  readonly clientSecretSession: Record<string, unknown> | null;
+
+  private readonly ws: WebSocket;
+  private readonly kind: SessionKind;
+  private readonly stats: ConnectionStats;
+  private readonly maxBufferedBytes: number;
+  private readonly onEnded: (() => void) | undefined;
+  private readonly outbound: OutboundFilter;
+  private timers: Set<TimerHandle> | null = null;
+  private closing = false;
+  private ended = false;
+
+  constructor(init: ConnectionInit) {
+    this.ws = init.ws;
+    this.kind = init.kind;
+    this.sessionId = init.sessionId;
+    this.model = init.model;
+    this.clock = init.clock;
+    this.rng = init.rng;
+    this.ids = init.ids;
+    this.faults = init.faults;
+    this.trace = init.trace;
+    this.options = init.options;
+    this.stats = init.stats;
+    this.clientSecretSession = init.clientSecretSession;
+    this.maxBufferedBytes = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.onEnded = init.onEnded;
+    this.maxSessionS = this.faults.maxSessionS(this.options.maxSessionS);
+    this.outbound = this.faults.wrapOutbound(
+      (frame) => this.rawSend(frame),
+      () => this.terminate(),
+      this.clock,
+    );
+  }
+
+  /** Wires the socket and opens the session (`session.created` first). */
+  start(): void {
+    this.stats.open += 1;
+    this.stats.total += 1;
+    this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    this.ws.on('close', () => this.end());
+    this.ws.on('error', () => this.end());
+    this.setTimeout(() => this.expire(), this.maxSessionS * 1000);
+    this.guard(null, () => this.kind.open(this));
+  }
+
+  // ---- MockSessionContext ----------------------------------------------------------------
+
+  send(event: WireEvent): boolean {
+    if (this.closing || this.ended) return false;
+    // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
+    const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    this.outbound(out, JSON.stringify(out));
+    return true;
+  }
+
+  sendError(error: MockErrorSpec): void {
+    const event: ServerEventOf<'error'> = {
+      type: 'error',
+      event_id: this.ids.event(),
+      error: {
+        type: error.type ?? 'invalid_request_error',
+        code: error.code,
+        message: error.message,
+        param: error.param ?? null,
+        event_id: error.eventId ?? null,
+      },
+    };
+    this.send(event as unknown as WireEvent);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing || this.ended) return;
+    this.closing = true;
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    const timers = (this.timers ??= new Set());
+    const handle = this.clock.setTimeout(() => {
+      timers.delete(handle);
+      if (!this.ended) this.guard(null, fn);
+    }, delayMs);
+    timers.add(handle);
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers?.delete(handle);
+    this.clock.clearTimeout(handle);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private rawSend(frame: string): void {
+    if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      // A client that does not read must not make the server grow without bound.
+      this.stats.sendOverflows += 1;
+      this.close(1008, 'send buffer overflow: the client is not reading');
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  private terminate(): void {
+    this.closing = true;
+    this.ws.terminate();
+  }
+
+  private expire(): void {
+    this.sendError(sessionExpired(this.maxSessionS));
+    this.close(1001, sessionExpiredMessage(this.maxSessionS));
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary) {
+      this.sendError(binaryFrame(bytes.length));
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch (err) {
+      this.sendError(invalidJson(err instanceof Error ? err.message : String(err)));
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      this.sendError(eventNotAnObject(parsed));
+      return;
+    }
+    const record = parsed as Record<string, unknown>;
+    const eventId = typeof record['event_id'] === 'string' ? record['event_id'] : null;
+    const type = record['type'];
+    if (type === undefined) {
+      this.sendError({ ...missingParameter('type'), eventId });
+      return;
+    }
+    if (typeof type !== 'string') {
+      this.sendError({ ...invalidType('type', 'a string', type), eventId });
+      return;
+    }
+    this.guard(eventId, () => this.kind.onEvent(this, record as WireEvent));
+  }
+
+  /** Runs a handler; a throw is counted and answered with `server_error`, and the session stays open. */
+  private guard(eventId: string | null, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.stats.handlerErrors += 1;
+      if (!this.ended) this.sendError({ ...serverError(), eventId });
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closing = true;
+    this.stats.open -= 1;
+    if (this.timers) for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers = null;
+    try {
+      this.kind.onClose(this);
+    } catch {
+      this.stats.handlerErrors += 1;
+    }
+    this.onEnded?.();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The mock's plain HTTP endpoints (§1.3): `POST /v1/realtime/client_secrets` and
+ * `POST /v1/realtime/translations/client_secrets` mint `ek_…` keys that authenticate sockets until
+ * they expire. Errors use the REST shape `{error:{message, type, param, code}}`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MockErrorSpec } from './contract.ts';
+import type { IdFactory } from './contract.ts';
+import { extractApiKey, mayMintClientSecrets, type ClientSecretStore } from './auth.ts';
+import { invalidApiKey, missingApiKey } from './errors.ts';
+import { DEFAULT_MODEL, DEFAULT_SERVER_VAD, defaultRealtimeSession, toWireSession, type TurnDetectionWire } from './realtime/config.ts';
+import { applySessionUpdate, parseFormat, parseNoiseReduction, parseTranscription, parseTurnDetection } from './realtime/session-update.ts';
+import { asEnum, asNumber, asObject, asString, at, onlyKeys, required, validated } from './realtime/validate.ts';
+
+/** Largest accepted request body. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** `expires_after.seconds` bounds and default (§1.3). */
+export const CLIENT_SECRET_TTL = { minS: 10, maxS: 7200, defaultS: 600 } as const;
+
+/** What the HTTP handler needs from the server. */
+export interface HttpDeps {
+  readonly apiKey: string | null;
+  readonly store: ClientSecretStore;
+  /** Server-level ids (client secrets, session ids of minted configs). */
+  readonly ids: IdFactory;
+  /** Unix time in seconds (wall clock: `expires_at` is a unix timestamp). */
+  readonly nowUnixS: () => number;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, e: MockErrorSpec): void {
+  sendJson(res, status, { error: { message: e.message, type: e.type ?? 'invalid_request_error', param: e.param ?? null, code: e.code } });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => resolve(null));
+  });
+}
+
+function parseTtl(body: Record<string, unknown>): number {
+  if (body['expires_after'] === undefined) return CLIENT_SECRET_TTL.defaultS;
+  const ea = asObject(body['expires_after'], 'expires_after');
+  onlyKeys(ea, 'expires_after', ['anchor', 'seconds']);
+  if (ea['anchor'] !== undefined) asEnum(ea['anchor'], 'expires_after.anchor', ['created_at'] as const);
+  if (ea['seconds'] === undefined) return CLIENT_SECRET_TTL.defaultS;
+  return asNumber(ea['seconds'], 'expires_after.seconds', { min: CLIENT_SECRET_TTL.minS, max: CLIENT_SECRET_TTL.maxS, integer: true });
+}
+
+/** Effective transcription session config for a client secret (§1.3, transcription variant). */
+function transcriptionSecretSession(raw: Record<string, unknown>, id: string, expiresAtS: number): Record<string, unknown> {
+  onlyKeys(raw, 'session', ['type', 'audio', 'include']);
+  const input: { format: unknown; transcription: unknown; noise_reduction: unknown; turn_detection: TurnDetectionWire } = {
+    format: { type: 'audio/pcm', rate: 24000 },
+    transcription: null,
+    noise_reduction: null,
+    turn_detection: { ...DEFAULT_SERVER_VAD },
+  };
+  if (raw['audio'] !== undefined) {
+    const audio = asObject(raw['audio'], 'session.audio');
+    onlyKeys(audio, 'session.audio', ['input']);
+    if (audio['input'] !== undefined) {
+      const ip = 'session.audio.input';
+      const i = asObject(audio['input'], ip);
+      onlyKeys(i, ip, ['format', 'transcription', 'noise_reduction', 'turn_detection']);
+      if (i['format'] !== undefined) input.format = parseFormat(i['format'], at(ip, 'format'));
+      if (i['transcription'] !== undefined) input.transcription = parseTranscription(i['transcription'], at(ip, 'transcription'));
+      if (i['noise_reduction'] !== undefined) input.noise_reduction = parseNoiseReduction(i['noise_reduction'], at(ip, 'noise_reduction'));
+      if (i['turn_detection'] !== undefined) input.turn_detection = parseTurnDetection(i['turn_detection'], at(ip, 'turn_detection'), input.turn_detection);
+    }
+  }
+  return {
+    type: 'transcription',
+    object: 'realtime.transcription_session',
+    id,
+    audio: { input },
+    include: raw['include'] === undefined ? null : structuredClone(raw['include']),
+    expires_at: expiresAtS,
+  };
+}
+
+function realtimeClientSecret(body: Record<string, unknown>, deps: HttpDeps): { status: number; body: unknown } {
+  onlyKeys(body, '', ['expires_after', 'session']);
+  const ttlS = parseTtl(body);
+  const nowS = deps.nowUnixS();
+  const expiresAtS = nowS + ttlS;
+  const id = deps.ids.session();
+  let session: Record<string, unknown>;
+  const raw = body['session'] === undefined ? { type: 'realtime' } : asObject(body['session'], 'session');
+  const type = asEnum(required(raw, 'type', 'session'), 'session.type', ['realtime', 'transcription'] as const);
+  if (type === 'transcription') {
+    session = transcriptionSecretSession(raw, id, expiresAtS);
+  } else {
+    const model = raw['model'] === undefined ? DEFAULT_MODEL : asString(raw['model'], 'session.model');
+    const effective = applySessionUpdate(raw, defaultRealtimeSession(id, model, expiresAtS), { voiceLocked: false, modelSettable: true });
+    session = toWireSession(effective) as unknown as Record<string, unknown>;
+  }
+  const value = deps.ids.clientSecret();
+  deps.store.prune(nowS);
+  deps.store.add(value, { scope: 'realtime', expiresAtS, session });
+  return { status: 200, body: { value, expires_at: expiresAtS, session } };
+}
+
+function translationClientSecret(body: Record<string, unknown>, deps: HttpDeps): { status: number; body: unknown } {
+  onlyKeys(body, '', ['expires_after', 'session']);
+  const ttlS = parseTtl(body);
+  const raw = asObject(required(body, 'session', ''), 'session');
+  onlyKeys(raw, 'session', ['model', 'audio']);
+  const model = asString(required(raw, 'model', 'session'), 'session.model');
+  const audio: { input: { noise_reduction: unknown; transcription: unknown }; output: { language?: string } } = {
+    input: { noise_reduction: null, transcription: null },
+    output: {},
+  };
+  if (raw['audio'] !== undefined) {
+    const a = asObject(raw['audio'], 'session.audio');
+    onlyKeys(a, 'session.audio', ['input', 'output']);
+    if (a['input'] !== undefined) {
+      const i = asObject(a['input'], 'session.audio.input');
+      onlyKeys(i, 'session.audio.input', ['noise_reduction', 'transcription']);
+      if (i['noise_reduction'] !== undefined) audio.input.noise_reduction = parseNoiseReduction(i['noise_reduction'], 'session.audio.input.noise_reduction');
+      if (i['transcription'] !== undefined) {
+        if (i['transcription'] === null) audio.input.transcription = null;
+        else {
+          const t = asObject(i['transcription'], 'session.audio.input.transcription');
+          onlyKeys(t, 'session.audio.input.transcription', ['model']);
+          audio.input.transcription = { model: asString(required(t, 'model', 'session.audio.input.transcription'), 'session.audio.input.transcription.model') };
+        }
+      }
+    }
+    if (a['output'] !== undefined) {
+      const o = asObject(a['output'], 'session.audio.output');
+      onlyKeys(o, 'session.audio.output', ['language']);
+      if (o['language'] !== undefined) audio.output.language = asString(o['language'], 'session.audio.output.language');
+    }
+  }
+  const nowS = deps.nowUnixS();
+  const expiresAtS = nowS + ttlS;
+  const session = { id: deps.ids.session(), type: 'translation', model, expires_at: expiresAtS, audio };
+  const value = deps.ids.clientSecret();
+  deps.store.prune(nowS);
+  deps.store.add(value, { scope: 'translation', expiresAtS, session });
+  return { status: 200, body: { value, expires_at: expiresAtS, session } };
+}
+
+const ROUTES: Record<string, (body: Record<string, unknown>, deps: HttpDeps) => { status: number; body: unknown }> = {
+  '/v1/realtime/client_secrets': realtimeClientSecret,
+  '/v1/realtime/translations/client_secrets': translationClientSecret,
+};
+
+/** Handles one HTTP request (never throws; every failure is an HTTP error response). */
+export async function handleHttpRequest(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+  try {
+    const path = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
+    const route = ROUTES[path];
+    if (!route) {
+      sendError(res, 404, { code: 'not_found', message: `Unknown endpoint: ${req.method ?? 'GET'} ${path || '/'}. The mock serves POST /v1/realtime/client_secrets, POST /v1/realtime/translations/client_secrets and WebSocket /v1/realtime.` });
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendError(res, 405, { code: 'method_not_allowed', message: `Method ${req.method ?? ''} is not allowed on ${path}; use POST.` });
+      return;
+    }
+    const key = extractApiKey(req);
+    if (!mayMintClientSecrets(key, deps.apiKey)) {
+      sendError(res, 401, key ? invalidApiKey() : missingApiKey());
+      return;
+    }
+    const raw = await readBody(req);
+    if (raw === null) {
+      sendError(res, 413, { code: 'request_too_large', message: `Request body exceeds ${MAX_BODY_BYTES} bytes.` });
+      return;
+    }
+    let body: unknown = {};
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        sendError(res, 400, { code: 'invalid_json', message: `We could not parse the JSON body of your request: ${(err as Error).message}` });
+        return;
+      }
+    }
+    const result = validated(() => route(asObject(body, 'body'), deps));
+    if (!result.ok) sendError(res, 400, result.error);
+    else sendJson(res, result.value.status, result.value.body);
+  } catch {
+    if (!res.headersSent) sendError(res, 500, { type: 'server_error', code: 'server_error', message: 'The mock server had an error while processing your request.' });
+    else res.destroy();
+  }
+}
