@@ -57,8 +57,8 @@ export const FRAME_MS = 10;
 export const MIN_SPEECH_MS = 50;
 /** semantic_vad's activation threshold (the server_vad default). */
 const SEMANTIC_THRESHOLD = 0.5;
-/** semantic_vad's prefix padding (the server_vad default; the real value is not documented). */
-const SEMANTIC_PREFIX_PADDING_MS = 300;
+/** semantic_vad's prefix padding, ms (the server_vad default; the real value is not documented). */
+export const SEMANTIC_PREFIX_PADDING_MS = 300;
 /** Below this much speech (onset to last speech), semantic_vad assumes the user has not finished. */
 export const SEMANTIC_SHORT_UTTERANCE_MS = 600;
 

@@ -1,0 +1,277 @@
+/**
+ * A session's input audio buffer (§2.2 `input_audio_buffer.append` / `commit` / `clear`, §3.2, §3.3,
+ * §8.2), shared by the realtime and transcription sessions. It validates appends, keeps the audio
+ * since the last commit or clear, runs turn detection on it, and keeps the session's audio timeline
+ * (`audio_start_ms` / `audio_end_ms` are ms since the first audio of the session).
+ *
+ * Memory: with turn detection on, audio nobody is speaking in is dropped as it ages, keeping only the
+ * prefix padding plus {@link IDLE_MARGIN_MS}, so an hour of streamed silence holds a few kilobytes.
+ * Without turn detection everything is kept until commit or clear, up to {@link MAX_BUFFERED_MS}.
+ * Every append is decoded into a fresh allocation, so nothing retains the caller's frame or string.
+ *
+ * Error codes (the real service's codes for these cases are unverified, §9.10):
+ *
+ * | case | code | param |
+ * |---|---|---|
+ * | `audio` missing | `missing_required_parameter` | `audio` |
+ * | `audio` not a string | `invalid_type` | `audio` |
+ * | more than 15 MiB of base64 | `string_above_max_length` | `audio` |
+ * | not strict base64 (alphabet, length, padding) | `invalid_value` | `audio` |
+ * | not a whole number of samples | `invalid_value` | `audio` |
+ * | buffer would exceed {@link MAX_BUFFERED_MS} | `invalid_value` | `audio` |
+ * | commit with < 100 ms | `input_audio_buffer_commit_empty` (§4.2) | null |
+ */
+import type { WireAudioFormat } from '../harness/contract.ts';
+import { bytesPerMs, decodeToPcm16, sampleAlignmentBytes, sampleRateHz } from '../harness/protocol/audio/formats.ts';
+import {
+  FRAME_MS,
+  MIN_SPEECH_MS,
+  SEMANTIC_PREFIX_PADDING_MS,
+  TurnDetector,
+  type TurnDetectionConfig,
+  type VadEvent,
+} from '../harness/protocol/audio/turn-detector.ts';
+import type { MockErrorSpec } from './contract.ts';
+
+/** Result of {@link InputAudioBuffer.append}: turn boundaries the audio completed (positions on the session timeline), or an error. */
+export type AppendOutcome = { ok: true; vadEvents: VadEvent[] } | { ok: false; error: MockErrorSpec };
+
+/** Result of {@link InputAudioBuffer.commit}: the committed audio (wire format) and where it lies on the session timeline, ms. */
+export type CommitOutcome =
+  | { ok: true; audio: Buffer; durationMs: number; startMs: number; endMs: number }
+  | { ok: false; error: MockErrorSpec };
+
+/** Largest `audio` string accepted per append: 15 MiB of base64 (§8.2). */
+export const MAX_APPEND_BASE64_CHARS = 15 * 1024 * 1024;
+/** Least audio a commit accepts, ms (§3.2). */
+export const MIN_COMMIT_MS = 100;
+/** Most audio the buffer holds before appends are refused: 15 minutes. */
+export const MAX_BUFFERED_MS = 15 * 60 * 1000;
+/**
+ * Audio kept beyond the prefix padding while nobody speaks, ms: covers the detector's confirmation
+ * delay (a turn's onset is known {@link MIN_SPEECH_MS} + one frame after it happened) with room to spare.
+ */
+export const IDLE_MARGIN_MS = MIN_SPEECH_MS + FRAME_MS + 40;
+
+const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const NON_BASE64_CHAR = /[^A-Za-z0-9+/=]/;
+
+function appendError(code: string, message: string): AppendOutcome {
+  return { ok: false, error: { type: 'invalid_request_error', code, message, param: 'audio' } };
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  if (typeof value === 'boolean') return 'a boolean';
+  return 'an object';
+}
+
+/** Why `s` is not strict base64, or null when it is. */
+function base64Problem(s: string): string | null {
+  if (STRICT_BASE64.test(s) && s.length % 4 === 0) return null;
+  const bad = NON_BASE64_CHAR.exec(s);
+  if (bad) return `character ${JSON.stringify(bad[0])} at offset ${bad.index} is not in the base64 alphabet`;
+  if (s.length % 4 !== 0) return `its length ${s.length} is not a multiple of 4`;
+  return `'=' padding may appear only at the end, at most twice`;
+}
+
+/** One session's input audio buffer. */
+export class InputAudioBuffer {
+  #format: WireAudioFormat;
+  #turnDetection: TurnDetectionConfig | null;
+  #detector: TurnDetector | null = null;
+  /** Session timeline position at which the current detector received its first sample, ms. */
+  #detectorOffsetMs = 0;
+
+  #chunks: Buffer[] = [];
+  #bufferedBytes = 0;
+  #totalAudioMs = 0;
+  /** A turn started since the last commit or clear: its audio must be kept until committed. */
+  #holdsSpeech = false;
+
+  /**
+   * @param opts.format the session's `audio.input.format`.
+   * @param opts.turnDetection the session's turn detection, or null for manual commit.
+   */
+  constructor(opts: { format: WireAudioFormat; turnDetection: TurnDetectionConfig | null }) {
+    this.#format = opts.format;
+    this.#turnDetection = opts.turnDetection;
+    this.#startDetector();
+  }
+
+  /** Audio held since the last commit or clear, ms. */
+  get bufferedMs(): number {
+    return this.#bufferedBytes / bytesPerMs(this.#format);
+  }
+
+  /** All audio accepted since the session started, ms: the timeline of `audio_start_ms` / `audio_end_ms`. */
+  get totalAudioMs(): number {
+    return this.#totalAudioMs;
+  }
+
+  /** True between `speech_started` and `speech_stopped` (always false without turn detection). */
+  get speaking(): boolean {
+    return this.#detector?.speaking ?? false;
+  }
+
+  /**
+   * Validates and buffers one `input_audio_buffer.append` `audio` value (base64 in the session's
+   * input format), and feeds it to turn detection. Rejected audio is neither buffered nor counted.
+   */
+  append(audio: unknown): AppendOutcome {
+    if (audio === undefined) return appendError('missing_required_parameter', "Missing required parameter: 'audio'.");
+    if (typeof audio !== 'string') {
+      return appendError('invalid_type', `Invalid type for 'audio': expected a string, but got ${typeName(audio)} instead.`);
+    }
+    if (audio.length > MAX_APPEND_BASE64_CHARS) {
+      return appendError(
+        'string_above_max_length',
+        `Invalid 'audio': string too long. Expected a string with maximum length ${MAX_APPEND_BASE64_CHARS}, but got a string with length ${audio.length} instead.`,
+      );
+    }
+    const problem = base64Problem(audio);
+    if (problem !== null) return appendError('invalid_value', `Invalid 'audio': expected base64-encoded audio, but ${problem}.`);
+
+    const byteLength = Buffer.byteLength(audio, 'base64');
+    const alignment = sampleAlignmentBytes(this.#format);
+    if (byteLength % alignment !== 0) {
+      return appendError(
+        'invalid_value',
+        `Invalid 'audio': ${this.#format.type} audio is ${alignment * 8}-bit samples, so the decoded length must be a multiple of ${alignment} bytes, but it is ${byteLength} bytes.`,
+      );
+    }
+    const perMs = bytesPerMs(this.#format);
+    if ((this.#bufferedBytes + byteLength) / perMs > MAX_BUFFERED_MS) {
+      return appendError(
+        'invalid_value',
+        `Invalid 'audio': the input audio buffer would exceed the mock's limit of ${MAX_BUFFERED_MS / 60000} minutes (it holds ${(this.#bufferedBytes / perMs).toFixed(0)}ms); commit or clear it first.`,
+      );
+    }
+    if (byteLength === 0) return { ok: true, vadEvents: [] };
+
+    // An exact-size allocation outside Node's shared pool: the buffer never pins a pool slab.
+    const bytes = Buffer.allocUnsafeSlow(byteLength);
+    bytes.write(audio, 'base64');
+    this.#chunks.push(bytes);
+    this.#bufferedBytes += byteLength;
+    this.#totalAudioMs += byteLength / perMs;
+
+    if (this.#detector === null) return { ok: true, vadEvents: [] };
+    const events = this.#detector.push(decodeToPcm16(this.#format, bytes));
+    for (const event of events) {
+      if (event.type === 'speech_started') {
+        event.audioStartMs = Math.round(event.audioStartMs + this.#detectorOffsetMs);
+        if (!this.#holdsSpeech) this.#dropBefore(event.audioStartMs);
+        this.#holdsSpeech = true;
+      } else {
+        event.audioEndMs = Math.round(event.audioEndMs + this.#detectorOffsetMs);
+      }
+    }
+    if (!this.#holdsSpeech) this.#dropIdleAudio();
+    return { ok: true, vadEvents: events };
+  }
+
+  /**
+   * Takes everything buffered since the last commit or clear. Fewer than {@link MIN_COMMIT_MS}
+   * → `input_audio_buffer_commit_empty` and the buffer is left as it was. Turn detection forgets
+   * any turn in progress (speech continuing after the commit starts a new turn).
+   */
+  commit(): CommitOutcome {
+    const durationMs = this.bufferedMs;
+    if (durationMs < MIN_COMMIT_MS) {
+      return {
+        ok: false,
+        error: {
+          type: 'invalid_request_error',
+          code: 'input_audio_buffer_commit_empty',
+          message: `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${durationMs.toFixed(2)}ms of audio.`,
+          param: null,
+        },
+      };
+    }
+    const audio = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bufferedBytes);
+    const endMs = this.#totalAudioMs;
+    this.clear();
+    return { ok: true, audio, durationMs, startMs: endMs - durationMs, endMs };
+  }
+
+  /** Drops all buffered audio and any turn in progress (`input_audio_buffer.clear`). The timeline keeps counting. */
+  clear(): void {
+    this.#chunks = [];
+    this.#bufferedBytes = 0;
+    this.#holdsSpeech = false;
+    this.#detector?.reset();
+  }
+
+  /**
+   * Changes the input format. Buffered audio in the old format cannot be mixed with the new one, so
+   * a real change clears the buffer (the timeline keeps counting); setting the same format is a no-op.
+   */
+  setFormat(f: WireAudioFormat): void {
+    if (f.type === this.#format.type) return;
+    this.clear();
+    this.#format = f;
+    this.#startDetector();
+  }
+
+  /**
+   * Changes turn detection: settings apply to the running detector; null switches to manual commit
+   * (buffered audio is kept); enabling it starts a detector at the current timeline position.
+   */
+  setTurnDetection(c: TurnDetectionConfig | null): void {
+    this.#turnDetection = c;
+    if (c === null) {
+      this.#detector = null;
+    } else if (this.#detector === null) {
+      this.#startDetector();
+    } else {
+      this.#detector.configure(c);
+    }
+  }
+
+  #startDetector(): void {
+    const config = this.#turnDetection;
+    this.#detector = config === null ? null : new TurnDetector(config, sampleRateHz(this.#format));
+    this.#detectorOffsetMs = this.#totalAudioMs;
+  }
+
+  /** Drops audio older than `timelineMs` (at a sample boundary). */
+  #dropBefore(timelineMs: number): void {
+    const bufferStartMs = this.#totalAudioMs - this.bufferedMs;
+    const alignment = sampleAlignmentBytes(this.#format);
+    const bytes = Math.floor(((timelineMs - bufferStartMs) * bytesPerMs(this.#format)) / alignment) * alignment;
+    if (bytes > 0) this.#dropFront(Math.min(bytes, this.#bufferedBytes), true);
+  }
+
+  /** Turn detection on, nobody speaking: keep only what a turn starting now could reach back to. */
+  #dropIdleAudio(): void {
+    const prefixMs = this.#turnDetection?.type === 'server_vad' ? this.#turnDetection.prefixPaddingMs : SEMANTIC_PREFIX_PADDING_MS;
+    const keepMs = Math.max(0, prefixMs) + IDLE_MARGIN_MS;
+    const alignment = sampleAlignmentBytes(this.#format);
+    const keepBytes = Math.ceil((keepMs * bytesPerMs(this.#format)) / alignment) * alignment;
+    const excess = this.#bufferedBytes - keepBytes;
+    // Whole chunks are dropped for free; a chunk is cut (one copy) only when it holds far too much.
+    if (excess > 0) this.#dropFront(excess, this.#bufferedBytes > 2 * keepBytes);
+  }
+
+  /** Removes `bytes` from the front: whole chunks, then (if `exact`) part of the next one, copied. */
+  #dropFront(bytes: number, exact: boolean): void {
+    let remaining = bytes;
+    let drop = 0;
+    while (drop < this.#chunks.length && this.#chunks[drop]!.length <= remaining) {
+      remaining -= this.#chunks[drop]!.length;
+      drop++;
+    }
+    if (drop > 0) this.#chunks.splice(0, drop);
+    this.#bufferedBytes -= bytes - remaining;
+    if (exact && remaining > 0 && this.#chunks.length > 0) {
+      const first = this.#chunks[0]!;
+      const rest = Buffer.allocUnsafeSlow(first.length - remaining);
+      first.copy(rest, 0, remaining);
+      this.#chunks[0] = rest;
+      this.#bufferedBytes -= remaining;
+    }
+  }
+}
