@@ -1,0 +1,215 @@
+/**
+ * The one place where a scenario gets its defaults and is validated: the parsed file and the CLI
+ * flags go through the same function, so a bad flag and a bad field read alike
+ * (`--sessions: sessions: expected int >= 1, got 0` / `scenarios/x.yaml: sessions: …`).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
+import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
+import type { ResolvedScenario, ScenarioOverrides, TurnDetection } from './types.ts';
+import { toWireFormat } from './wire.ts';
+
+/** Where the raw object came from, for messages and relative paths. */
+export interface ScenarioSource {
+  /** How problems name it, e.g. `scenarios/smoke.yaml` or `<inline>`. */
+  label: string;
+  /** Absolute file path, or null. */
+  path: string | null;
+  /** Directory relative paths in the file (`mock.latency_profile`) are resolved against. */
+  dir: string;
+  /** Working directory for `--out` / `out`. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+/** Default run length when neither `duration_s` nor `turns_per_session` is given, s. */
+export const DEFAULT_DURATION_S = 30;
+/** Default models per kind. */
+export const DEFAULT_MODELS = { realtime: 'gpt-realtime-2', transcription: 'gpt-4o-transcribe', translation: 'gpt-realtime-translate' } as const;
+/** Default `output_language` of translation sessions. */
+export const DEFAULT_OUTPUT_LANGUAGE = 'es';
+
+/**
+ * The send-lag p99 budget for a chunk size: a quarter of a chunk (5 ms at 20 ms chunks). A frame
+ * late by more than that is a noticeable part of its own duration, whatever the chunk size.
+ */
+export function defaultSendLagBudgetMs(chunkMs: number): number {
+  return chunkMs / 4;
+}
+
+const FLAG_OF_FIELD: Record<string, string> = {
+  target: '--target',
+  sessions: '--sessions',
+  duration_s: '--duration',
+  efforts: '--efforts',
+  seed: '--seed',
+  chunk_ms: '--chunk-ms',
+  workers: '--workers',
+  out: '--out',
+};
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+function flagValue(v: string | number): string | number {
+  return typeof v === 'string' && NUMERIC.test(v.trim()) ? Number(v) : v;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Parses `--header 'Name: value'` strings; problems name the flag. */
+function parseHeaderFlags(flags: readonly string[], problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  flags.forEach((h, i) => {
+    const colon = h.indexOf(':');
+    const name = colon > 0 ? h.slice(0, colon).trim() : '';
+    if (!HEADER_NAME.test(name)) {
+      // The text is not echoed: a mistyped header is often a bare secret.
+      problems.push(`--header: header ${i + 1}: expected 'Name: value' with a valid header name (text not shown)`);
+      return;
+    }
+    out[name] = h.slice(colon + 1).trim();
+  });
+  return out;
+}
+
+function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { merged: Record<string, unknown>; flagged: Set<string> } {
+  const merged = { ...raw };
+  const flagged = new Set<string>();
+  const set = (field: string, value: unknown): void => {
+    merged[field] = value;
+    flagged.add(field);
+  };
+  if (o.target !== undefined) set('target', o.target);
+  if (o.sessions !== undefined) set('sessions', flagValue(o.sessions));
+  if (o.duration !== undefined) set('duration_s', flagValue(o.duration));
+  if (o.efforts !== undefined) {
+    const list = typeof o.efforts === 'string' ? o.efforts.split(',') : [...o.efforts];
+    set('efforts', list.map((e) => e.trim()).filter((e) => e !== ''));
+  }
+  if (o.seed !== undefined) set('seed', flagValue(o.seed));
+  if (o.chunkMs !== undefined) set('chunk_ms', flagValue(o.chunkMs));
+  if (o.workers !== undefined) set('workers', flagValue(o.workers));
+  if (o.out !== undefined) set('out', o.out);
+  return { merged, flagged };
+}
+
+function toTurnDetection(td: NonNullable<ScenarioFile['turn_detection']>): TurnDetection {
+  switch (td.type) {
+    case 'manual':
+      return { type: 'manual' };
+    case 'server_vad':
+      return {
+        type: 'server_vad',
+        threshold: td.threshold,
+        prefixPaddingMs: td.prefix_padding_ms,
+        silenceDurationMs: td.silence_duration_ms,
+        createResponse: td.create_response,
+        interruptResponse: td.interrupt_response,
+      };
+    case 'semantic_vad':
+      return { type: 'semantic_vad', eagerness: td.eagerness, createResponse: td.create_response, interruptResponse: td.interrupt_response };
+  }
+}
+
+/** Cross-field defaults and checks on a schema-valid file. Returns the scenario or field problems. */
+function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { scenario?: ResolvedScenario; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const add = (p: FieldPath, message: string): void => void problems.push({ path: p, message });
+
+  for (const name of Object.keys(f.headers)) if (!HEADER_NAME.test(name)) add(['headers', name], 'expected an HTTP header name');
+
+  const kind = f.kind;
+  const model = f.model ?? DEFAULT_MODELS[kind];
+  const reasoningModel = kind === 'realtime' && model.startsWith('gpt-realtime-2');
+  const efforts: EffortKey[] = f.efforts ?? [reasoningModel ? 'low' : 'none'];
+  efforts.forEach((e, i) => {
+    if (kind !== 'realtime' && e !== 'none') add(['efforts', i], `expected 'none' for kind ${kind} (reasoning applies to realtime sessions), got '${e}'`);
+  });
+
+  const think = typeof f.think_time_ms === 'number' ? { minMs: f.think_time_ms, maxMs: f.think_time_ms } : { minMs: f.think_time_ms.min, maxMs: f.think_time_ms.max };
+
+  if (kind !== 'realtime') {
+    if (f.tools.length > 0) add(['tools'], `tools apply to kind realtime only, got kind ${kind}`);
+    if (f.barge_in !== null) add(['barge_in'], `barge-in applies to kind realtime only, got kind ${kind}`);
+  }
+  if (f.output_language !== undefined && kind !== 'translation') add(['output_language'], `applies to kind translation only, got kind ${kind}`);
+
+  let latencyProfilePath: string | null = null;
+  if (f.mock.latency_profile !== undefined) {
+    latencyProfilePath = path.resolve(source.dir, f.mock.latency_profile);
+    if (!existsSync(latencyProfilePath)) add(['mock', 'latency_profile'], `no such file ${showValue(latencyProfilePath)}`);
+  }
+
+  if (problems.length > 0) return { problems };
+
+  const turnDetection = toTurnDetection(f.turn_detection ?? { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true });
+  const scenario: ResolvedScenario = {
+    name: f.name ?? fileName,
+    description: f.description,
+    sourcePath: source.path,
+    sourceLabel: source.label,
+    target: f.target,
+    headers: { ...f.headers },
+    mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s },
+    model,
+    kind,
+    sessions: f.sessions,
+    arrival: f.arrival.type === 'ramp' ? { type: 'ramp', rampUpS: f.arrival.ramp_up_s } : { type: 'rate', perS: f.arrival.per_s, poisson: f.arrival.poisson },
+    durationS: f.duration_s ?? (f.turns_per_session === undefined ? DEFAULT_DURATION_S : null),
+    turnsPerSession: f.turns_per_session ?? null,
+    thinkTimeMs: think,
+    turnDetection,
+    turnMode: turnDetection.type,
+    chunkMs: f.chunk_ms,
+    audioFormat: f.audio_format,
+    wireFormat: toWireFormat(f.audio_format),
+    efforts,
+    voice: f.voice,
+    instructions: f.instructions,
+    outputModalities: f.output_modalities,
+    outputLanguage: kind === 'translation' ? (f.output_language ?? DEFAULT_OUTPUT_LANGUAGE) : null,
+    tools: f.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters, result: t.result })),
+    clips: Array.isArray(f.clips) ? { type: 'list', ids: [...f.clips] } : { type: 'random', seed: f.clips.seed ?? f.seed },
+    bargeIn: f.barge_in === null ? null : { afterAudioMs: f.barge_in.after_audio_ms },
+    timeouts: { connectMs: f.timeouts.connect_ms, turnMs: f.timeouts.turn_ms, drainMs: f.timeouts.drain_ms },
+    slo: f.slo,
+    pacing: { sendLagP99BudgetMs: f.pacing.send_lag_p99_budget_ms ?? defaultSendLagBudgetMs(f.chunk_ms), stallBudgetMs: f.pacing.stall_budget_ms },
+    seed: f.seed,
+    workers: f.workers,
+    outDir: f.out === undefined ? null : path.resolve(source.cwd ?? process.cwd(), f.out),
+  };
+  return { scenario, problems };
+}
+
+/**
+ * Applies CLI overrides, defaults and validation to a parsed scenario object.
+ * @param raw the file's content after YAML/JSON parsing
+ * @param source where it came from (labels problems; base of relative paths)
+ * @param overrides CLI flags (default none)
+ * @throws ConfigError `E_SCENARIO` listing every problem, each naming the file (or flag) and field
+ */
+export function resolveScenario(raw: unknown, source: ScenarioSource, overrides: ScenarioOverrides = {}): ResolvedScenario {
+  const problems: string[] = [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError('E_SCENARIO', `${source.label}: (top level): expected a mapping of scenario fields, got ${showValue(raw ?? undefined)}`);
+  }
+  const { merged, flagged } = applyOverrides(raw as Record<string, unknown>, overrides);
+  const flagHeaders = parseHeaderFlags(overrides.header ?? [], problems);
+  const where = (p: FieldPath): string => {
+    const flag = typeof p[0] === 'string' && flagged.has(p[0]) ? FLAG_OF_FIELD[p[0]] : undefined;
+    return `${flag ?? source.label}: ${formatPath(p)}: `;
+  };
+
+  const parsed = scenarioFileSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    for (const p of issuesToProblems(parsed.error.issues, scenarioFileSchema)) problems.push(where(p.path) + p.message);
+    throw new ConfigError('E_SCENARIO', problems);
+  }
+  const fileName = source.path ? path.basename(source.path).replace(/\.(ya?ml|json)$/i, '') : 'inline';
+  const { scenario, problems: fieldProblems } = finish(parsed.data, source, fileName);
+  for (const p of fieldProblems) problems.push(where(p.path) + p.message);
+  if (problems.length > 0 || !scenario) throw new ConfigError('E_SCENARIO', problems);
+  Object.assign(scenario.headers, flagHeaders);
+  return scenario;
+}

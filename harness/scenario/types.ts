@@ -1,0 +1,117 @@
+/**
+ * A scenario after defaults and validation: what the runner builds session plans from.
+ * Field-by-field reference (with defaults): docs/readme/measurement.md.
+ */
+import type { ScriptedTool, TurnMode, WireAudioFormat } from '../contract.ts';
+import type { EffortKey, SloSpec } from './schema.ts';
+
+export type { EffortKey, SloSpec } from './schema.ts';
+
+/** What kind of session every connection of the run opens. */
+export type ScenarioKind = 'realtime' | 'transcription' | 'translation';
+
+/** Input audio format of the sessions, as named in scenario files. */
+export type AudioFormatName = 'pcm16' | 'pcmu' | 'pcma';
+
+/** How sessions arrive. */
+export type Arrival =
+  /** Closed model: `sessions` sessions started evenly over `rampUpS` seconds (0 = all at once). */
+  | { type: 'ramp'; rampUpS: number }
+  /** Open model: sessions arrive at `perS` per second (evenly, or as a seeded Poisson process), `sessions` in total. */
+  | { type: 'rate'; perS: number; poisson: boolean };
+
+/** Turn detection as configured (`manual` = `turn_detection: null` on the wire, turns committed by the harness). */
+export type TurnDetection =
+  | {
+      type: 'server_vad';
+      threshold: number;
+      prefixPaddingMs: number;
+      silenceDurationMs: number;
+      createResponse: boolean;
+      interruptResponse: boolean;
+    }
+  | { type: 'semantic_vad'; eagerness: 'auto' | 'low' | 'medium' | 'high'; createResponse: boolean; interruptResponse: boolean }
+  | { type: 'manual' };
+
+/** Which clips the turns speak. */
+export type ClipSelection =
+  /** These ids, in order, cycling; each session starts at a different offset. */
+  | { type: 'list'; ids: readonly string[] }
+  /** Seeded random picks from the whole corpus. */
+  | { type: 'random'; seed: number };
+
+/** A validated scenario with every default applied. Times carry their unit in the name. */
+export interface ResolvedScenario {
+  /** From `name`, else the file name without extension. */
+  name: string;
+  description: string;
+  /** The file read (absolute), or null when resolved from an in-memory object. */
+  sourcePath: string | null;
+  /** How problems name the source (path relative to the working directory, or `<inline>`). */
+  sourceLabel: string;
+  /** `mock` (embedded mock, default), `openai` (official endpoint), or a `ws://`/`wss://` URL. */
+  target: string;
+  /** Extra handshake headers (scenario `headers` plus `--header`). Never logged or written. */
+  headers: Record<string, string>;
+  /** Options of the embedded mock (ignored for other targets). */
+  mock: { seed: number; latencyProfilePath: string | null; faults: readonly string[]; maxSessionS: number };
+  model: string;
+  kind: ScenarioKind;
+  /** Closed model: concurrent sessions. Open model: sessions in total. Default 1. */
+  sessions: number;
+  arrival: Arrival;
+  /** Run length, s; null = until every session finished its turns. */
+  durationS: number | null;
+  /** Turns per session; null = until `durationS`. */
+  turnsPerSession: number | null;
+  /** Pause before each turn, drawn uniformly from [minMs, maxMs]. Default 1000 fixed. */
+  thinkTimeMs: { minMs: number; maxMs: number };
+  turnDetection: TurnDetection;
+  /** Derived from `turnDetection.type`. */
+  turnMode: TurnMode;
+  /** Duration of one append frame, ms. Default 20. */
+  chunkMs: number;
+  audioFormat: AudioFormatName;
+  /** `audioFormat` as `session.audio.input.format`. */
+  wireFormat: WireAudioFormat;
+  /** Efforts assigned to sessions interleaved (see `assignEfforts`); `none` = no `reasoning` sent. */
+  efforts: readonly EffortKey[];
+  voice: string;
+  instructions: string | null;
+  outputModalities: readonly ['audio'] | readonly ['text'];
+  /** Translation sessions: `session.audio.output.language`. Default `es`; null for other kinds. */
+  outputLanguage: string | null;
+  tools: readonly ScriptedTool[];
+  clips: ClipSelection;
+  /** Speak over the assistant after this much of its audio played; null = never. */
+  bargeIn: { afterAudioMs: number } | null;
+  timeouts: { connectMs: number; turnMs: number; drainMs: number };
+  slo: SloSpec;
+  pacing: { sendLagP99BudgetMs: number; stallBudgetMs: number };
+  seed: number;
+  workers: number;
+  /** Output directory (absolute), or null for the runner's default `reports/<timestamp>-<name>/`. */
+  outDir: string | null;
+}
+
+/** Values from CLI flags, as typed by the user (strings are parsed by the resolver). */
+export interface ScenarioOverrides {
+  /** `--target mock|openai|URL`. */
+  target?: string;
+  /** `--sessions N`. */
+  sessions?: string | number;
+  /** `--duration S` (sets `duration_s`). */
+  duration?: string | number;
+  /** `--efforts a,b` (comma-separated, or a list). */
+  efforts?: string | readonly string[];
+  /** `--seed N`. */
+  seed?: string | number;
+  /** `--chunk-ms N`. */
+  chunkMs?: string | number;
+  /** `--workers N`. */
+  workers?: string | number;
+  /** `--out DIR` (relative to the working directory). */
+  out?: string;
+  /** `--header 'Name: value'`, repeatable; added to (and overriding) the scenario's `headers`. */
+  header?: readonly string[];
+}
