@@ -11,6 +11,9 @@ export const MANIFEST_VERSION = 1;
 /** File name of the manifest inside a corpus directory. */
 export const MANIFEST_FILE = 'manifest.json';
 
+/** A language tag as the manifest accepts it (BCP 47 shape: `en`, `uk`, `en-GB`, `und`). */
+export const LANGUAGE_TAG_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
 const ms = z.number().finite().nonnegative();
 
 const sourceFormatSchema = z.strictObject({
@@ -31,7 +34,7 @@ const clipSchema = z.strictObject({
     }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
   transcript: z.string(),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'expected a BCP 47 language tag such as "en", "uk", "en-GB" or "und"'),
+  language: z.string().regex(LANGUAGE_TAG_PATTERN, 'expected a BCP 47 language tag such as "en", "uk", "en-GB" or "und"'),
   /** TTS voice or speaker; optional for users' own recordings. */
   voice: z.string().optional(),
   source_format: sourceFormatSchema,
