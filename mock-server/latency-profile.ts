@@ -1,0 +1,226 @@
+/**
+ * The mock's latency model: how long after the end of a user turn `response.created` and the first
+ * audio delta go out, per reasoning effort, and how fast audio and transcript deltas stream. Delays
+ * are log-normal, fitted to a median and a p95, and drawn from the session's seeded {@link Rng}, so
+ * one seed gives one timeline. The default profile lives in `profiles/default-latency.json` with its
+ * sources; users calibrate with their own JSON file (`rth mock --latency FILE`), which is merged over
+ * the default, so a file may set only the fields it changes.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ConfigError } from '../harness/errors.ts';
+import { REASONING_EFFORTS, type ReasoningEffort } from '../harness/protocol/types.ts';
+import type { Rng } from './contract.ts';
+import defaultProfileJson from './profiles/default-latency.json' with { type: 'json' };
+
+/** A positive delay as a log-normal distribution fitted to its median and 95th percentile. */
+export interface DelayDistribution {
+  /** Median, ms (≥ 0; 0 means always 0). */
+  medianMs: number;
+  /** 95th percentile, ms (≥ medianMs; equal means no spread). */
+  p95Ms: number;
+}
+
+/** Every number the mock's timing depends on. All delays start at the end of the user's turn. */
+export interface LatencyProfile {
+  /** Shown in logs and traces. */
+  name: string;
+  /** Citations (URLs, §refs) and notes on how each default was chosen. */
+  sources: string[];
+  /** End of turn (VAD end of speech, or commit) → `response.created`. */
+  responseCreatedMs: DelayDistribution;
+  /** End of turn → first `response.output_audio.delta`; `default` for non-reasoning models. */
+  firstAudio: { default: DelayDistribution; efforts: Record<ReasoningEffort, DelayDistribution> };
+  /** Multiplier on the first-audio delay for turns after the first (e.g. 0.85: warm cache). */
+  laterTurnFactor: number;
+  /** Chance, per effort, that a reasoning response speaks a `commentary` preamble item first. */
+  commentaryProbability: Record<ReasoningEffort, number>;
+  /** Each `output_audio.delta` carries `deltaMs` of audio; deltas go out `realtimeFactor`× faster than real time. */
+  audio: { deltaMs: number; realtimeFactor: number };
+  /** Spacing of transcript / text deltas, ms. */
+  textDeltaIntervalMs: number;
+}
+
+const ERROR_CODE = 'E_LATENCY_PROFILE';
+/** z of the 95th percentile of a standard normal. */
+const Z95 = 1.6448536269514722;
+/** Draws are clamped to ±4 standard deviations so one unlucky draw cannot stall a session for minutes. */
+const MAX_Z = 4;
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a complete profile object, collecting every problem as `file: path: what was expected`. */
+class Checker {
+  readonly problems: string[] = [];
+  constructor(private readonly file: string) {}
+
+  problem(path: string, expected: string, got: unknown): void {
+    this.problems.push(`${this.file}: ${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
+  }
+
+  /** Reports fields of `obj` not in `known` (keys starting with `$`, e.g. `$comment`, are allowed). */
+  unknown(obj: Json, path: string, known: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (!known.includes(k) && !k.startsWith('$')) this.problems.push(`${this.file}: ${path ? `${path}.` : ''}${k}: unknown field (expected one of ${known.join(', ')})`);
+    }
+  }
+
+  object(v: unknown, path: string): Json | null {
+    if (isObject(v)) return v;
+    this.problem(path, 'an object', v);
+    return null;
+  }
+
+  number(v: unknown, path: string, min: number, max: number, what: string): number {
+    if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
+    this.problem(path, what, v);
+    return NaN;
+  }
+
+  delay(v: unknown, path: string): DelayDistribution {
+    const o = this.object(v, path);
+    if (!o) return { medianMs: NaN, p95Ms: NaN };
+    this.unknown(o, path, ['medianMs', 'p95Ms']);
+    const medianMs = this.number(o.medianMs, `${path}.medianMs`, 0, 600_000, 'a number of ms in [0, 600000]');
+    const p95Ms = this.number(o.p95Ms, `${path}.p95Ms`, 0, 600_000, 'a number of ms in [0, 600000]');
+    if (p95Ms < medianMs) this.problem(`${path}.p95Ms`, `a number ≥ medianMs (${medianMs})`, p95Ms);
+    return { medianMs, p95Ms };
+  }
+
+  perEffort<T>(v: unknown, path: string, each: (x: unknown, p: string) => T): Record<ReasoningEffort, T> {
+    const o = this.object(v, path) ?? {};
+    this.unknown(o, path, REASONING_EFFORTS);
+    return Object.fromEntries(REASONING_EFFORTS.map((e) => [e, each(o[e], `${path}.${e}`)])) as Record<ReasoningEffort, T>;
+  }
+}
+
+const TOP_FIELDS = ['name', 'sources', 'responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs'] as const;
+
+function checkProfile(v: unknown, file: string): LatencyProfile {
+  const c = new Checker(file);
+  const o = c.object(v, '(root)');
+  if (!o) throw new ConfigError(ERROR_CODE, c.problems);
+  c.unknown(o, '', TOP_FIELDS);
+  if (typeof o.name !== 'string' || o.name === '') c.problem('name', 'a non-empty string', o.name);
+  if (!Array.isArray(o.sources) || !o.sources.every((s) => typeof s === 'string')) c.problem('sources', 'an array of strings', o.sources);
+  const fa = c.object(o.firstAudio, 'firstAudio') ?? {};
+  c.unknown(fa, 'firstAudio', ['default', 'efforts']);
+  const efforts = c.perEffort(fa.efforts, 'firstAudio.efforts', (x, p) => c.delay(x, p));
+  for (let i = 1; i < REASONING_EFFORTS.length; i++) {
+    const lo = efforts[REASONING_EFFORTS[i - 1]!].medianMs;
+    const hi = efforts[REASONING_EFFORTS[i]!].medianMs;
+    if (!(hi > lo) && !Number.isNaN(lo) && !Number.isNaN(hi)) {
+      c.problem(`firstAudio.efforts.${REASONING_EFFORTS[i]}.medianMs`, `a median above ${REASONING_EFFORTS[i - 1]}'s ${lo} ms (efforts must be strictly increasing)`, hi);
+    }
+  }
+  const audio = c.object(o.audio, 'audio') ?? {};
+  c.unknown(audio, 'audio', ['deltaMs', 'realtimeFactor']);
+  const profile: LatencyProfile = {
+    name: String(o.name),
+    sources: Array.isArray(o.sources) ? o.sources.map(String) : [],
+    responseCreatedMs: c.delay(o.responseCreatedMs, 'responseCreatedMs'),
+    firstAudio: { default: c.delay(fa.default, 'firstAudio.default'), efforts },
+    laterTurnFactor: c.number(o.laterTurnFactor, 'laterTurnFactor', 0, 100, 'a number in [0, 100]'),
+    commentaryProbability: c.perEffort(o.commentaryProbability, 'commentaryProbability', (x, p) => c.number(x, p, 0, 1, 'a probability in [0, 1]')),
+    audio: {
+      deltaMs: c.number(audio.deltaMs, 'audio.deltaMs', 1, 60_000, 'a number of ms in [1, 60000]'),
+      realtimeFactor: c.number(audio.realtimeFactor, 'audio.realtimeFactor', Number.MIN_VALUE, Infinity, 'a number > 0'),
+    },
+    textDeltaIntervalMs: c.number(o.textDeltaIntervalMs, 'textDeltaIntervalMs', 0, 60_000, 'a number of ms in [0, 60000]'),
+  };
+  if (c.problems.length > 0) throw new ConfigError(ERROR_CODE, c.problems);
+  return profile;
+}
+
+/**
+ * The default profile (`profiles/default-latency.json`): gpt-realtime-2 time to first audio 1.12 s
+ * at `minimal` … 2.33 s at `high` (published), `low`/`medium` interpolated log-linearly, `xhigh`
+ * extrapolated one step; 500 ms for non-reasoning models (assumption). See its `sources`.
+ */
+export const DEFAULT_LATENCY_PROFILE: LatencyProfile = checkProfile(defaultProfileJson, 'mock-server/profiles/default-latency.json');
+
+/** Deep merge of plain objects: `over` wins; arrays and scalars replace. */
+function mergeOver(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeOver(base[k], v);
+  return out;
+}
+
+/**
+ * Validates a user profile and merges it over {@link DEFAULT_LATENCY_PROFILE}, so a file may set only
+ * some fields. Without `name`, the name is the file's base name; without `sources`, the default's
+ * sources are kept. Throws `ConfigError('E_LATENCY_PROFILE')` listing every problem with the file and
+ * field path (unknown fields included; keys starting with `$` are ignored).
+ */
+export function parseLatencyProfile(json: unknown, file: string): LatencyProfile {
+  if (!isObject(json)) throw new ConfigError(ERROR_CODE, `${file}: (root): expected a JSON object, got ${JSON.stringify(json) ?? String(json)}`);
+  const named = 'name' in json ? json : { ...json, name: basename(file).replace(/\.json$/i, '') || file };
+  return checkProfile(mergeOver(DEFAULT_LATENCY_PROFILE, named), file);
+}
+
+/** Reads and parses a profile file (see {@link parseLatencyProfile}); unreadable or invalid JSON is a ConfigError too. */
+export async function loadLatencyProfile(path: string): Promise<LatencyProfile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(ERROR_CODE, `${path}: cannot read the latency profile: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(ERROR_CODE, `${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseLatencyProfile(json, path);
+}
+
+/**
+ * One draw, ms, from the log-normal with the given median and p95 (σ = ln(p95/median) / 1.645),
+ * using one `rng.normal` deviate clamped to ±4σ. A zero median always gives 0.
+ */
+export function drawDelayMs(d: DelayDistribution, rng: Rng): number {
+  if (d.medianMs <= 0) return 0;
+  const sigma = d.p95Ms > d.medianMs ? Math.log(d.p95Ms / d.medianMs) / Z95 : 0;
+  const z = Math.max(-MAX_Z, Math.min(MAX_Z, rng.normal(0, 1)));
+  return d.medianMs * Math.exp(sigma * z);
+}
+
+/**
+ * Delay from the end of turn `turnIndex` (1-based) to the first audio delta: drawn from the effort's
+ * distribution (or `firstAudio.default` when `effort` is null), times `laterTurnFactor` after turn 1.
+ * The responder should not send the first delta before `response.created`.
+ */
+export function drawFirstAudioDelayMs(p: LatencyProfile, effort: ReasoningEffort | null, turnIndex: number, rng: Rng): number {
+  const d = effort === null ? p.firstAudio.default : p.firstAudio.efforts[effort];
+  return drawDelayMs(d, rng) * (turnIndex > 1 ? p.laterTurnFactor : 1);
+}
+
+function scaleDelay(d: DelayDistribution, f: number): DelayDistribution {
+  return { medianMs: d.medianMs * f, p95Ms: d.p95Ms * f };
+}
+
+/**
+ * A copy of `p` with every delay multiplied by `factor` (≥ 0): the delay distributions, the text
+ * delta spacing, and the audio delta spacing (by dividing `realtimeFactor`; each delta still carries
+ * `deltaMs` of audio). `factor` 0 removes all waiting. Tests use small factors such as 0.01.
+ */
+export function scaleLatencyProfile(p: LatencyProfile, factor: number): LatencyProfile {
+  if (!(factor >= 0 && Number.isFinite(factor))) throw new RangeError(`scaleLatencyProfile: factor must be a finite number ≥ 0, got ${factor}`);
+  const efforts = Object.fromEntries(REASONING_EFFORTS.map((e) => [e, scaleDelay(p.firstAudio.efforts[e], factor)])) as Record<ReasoningEffort, DelayDistribution>;
+  return {
+    ...p,
+    name: `${p.name}×${factor}`,
+    sources: [...p.sources],
+    responseCreatedMs: scaleDelay(p.responseCreatedMs, factor),
+    firstAudio: { default: scaleDelay(p.firstAudio.default, factor), efforts },
+    commentaryProbability: { ...p.commentaryProbability },
+    audio: { deltaMs: p.audio.deltaMs, realtimeFactor: factor === 0 ? Infinity : p.audio.realtimeFactor / factor },
+    textDeltaIntervalMs: p.textDeltaIntervalMs * factor,
+  };
+}
