@@ -1,0 +1,139 @@
+/**
+ * The simulated user's microphone: feeds a clip's prebuilt append frames (and silence) to the
+ * shared {@link Pacer}, frame i at its deadline `t0 + i * chunkMs`.
+ *
+ * - Continuous (VAD and translation sessions): one stream for the whole connection, silence until
+ *   a clip is due, the clip, then silence again — a real microphone never stops (MEASUREMENT).
+ * - One-shot (manual turns): a stream per clip that ends after its last frame.
+ */
+import type { Clock } from '../clock.ts';
+import type { Pacer, PreparedClip, StreamHandle } from '../contract.ts';
+
+/** What the driver learns about one spoken clip (stamps are the pacer's `sentUs`). */
+export interface SpeakHandlers {
+  /** The clip's first frame was handed to the socket. */
+  onFirstFrameSent?(sentUs: number): void;
+  /** The frame carrying the last speech sample was handed to the socket. */
+  onSpeechEndSent?(sentUs: number): void;
+  /** The clip's last frame was handed to the socket. */
+  onClipEnd?(sentUs: number): void;
+}
+
+/** Options of {@link Microphone}. */
+export interface MicrophoneOptions {
+  pacer: Pacer;
+  clock: Clock;
+  /** Writes one frame to the connection. */
+  send: (frame: string) => void;
+  /** A prebuilt silence frame of `chunkMs`. */
+  silenceFrame: string;
+  chunkMs: number;
+  /** Maps a clip's frames before sending (translation sessions rewrite the event type). Default identity. */
+  framesOf?: (clip: PreparedClip) => readonly string[];
+}
+
+interface Speech {
+  frames: readonly string[];
+  speechEndIndex: number;
+  atUs: number;
+  handlers: SpeakHandlers;
+  /** Slot of the first frame once it started. */
+  startSlot: number;
+}
+
+/** Feeds one connection's audio. */
+export class Microphone {
+  private handle: StreamHandle | null = null;
+  private startUs = 0;
+  private current: Speech | null = null;
+  private pending: Speech | null = null;
+
+  constructor(private readonly opts: MicrophoneOptions) {}
+
+  /** Whether a clip is being streamed (or is due to start). */
+  get speaking(): boolean {
+    return this.current !== null || this.pending !== null;
+  }
+
+  /** Starts the continuous stream at `startUs` (default now): silence until {@link speak}. */
+  startContinuous(startUs = this.opts.clock.nowUs()): void {
+    this.stop();
+    this.startUs = startUs;
+    const chunkUs = this.opts.chunkMs * 1000;
+    this.handle = this.opts.pacer.start(
+      {
+        nextFrame: (i) => this.frameForSlot(i, this.startUs + i * chunkUs),
+        onSent: (i, _deadlineUs, sentUs) => this.sentSlot(i, sentUs),
+      },
+      this.opts.send,
+      { startUs, chunkMs: this.opts.chunkMs },
+    );
+  }
+
+  /**
+   * Continuous mode: speak `clip` from the first slot whose deadline is at or after `atUs`
+   * (default now). A clip already speaking finishes first.
+   */
+  speak(clip: PreparedClip, handlers: SpeakHandlers, atUs = this.opts.clock.nowUs()): void {
+    this.pending = this.speech(clip, handlers, atUs);
+  }
+
+  /** One-shot mode: streams `clip` now and ends after its last frame (then `onClipEnd`). */
+  playOnce(clip: PreparedClip, handlers: SpeakHandlers): void {
+    this.stop();
+    const speech = this.speech(clip, handlers, 0);
+    speech.startSlot = 0;
+    this.current = speech;
+    const frames = speech.frames;
+    this.handle = this.opts.pacer.start(
+      {
+        nextFrame: (i) => (i < frames.length ? (frames[i] ?? null) : null),
+        onSent: (i, _deadlineUs, sentUs) => this.sentSlot(i, sentUs),
+      },
+      this.opts.send,
+      { startUs: this.opts.clock.nowUs(), chunkMs: this.opts.chunkMs },
+    );
+  }
+
+  /** Stops streaming (connection closing or session over). Pending clips are dropped. Idempotent. */
+  stop(): void {
+    const h = this.handle;
+    this.handle = null;
+    this.current = null;
+    this.pending = null;
+    h?.stop();
+  }
+
+  private speech(clip: PreparedClip, handlers: SpeakHandlers, atUs: number): Speech {
+    const frames = this.opts.framesOf ? this.opts.framesOf(clip) : clip.frames;
+    const speechEndIndex = Math.min(Math.max(0, clip.speechEndFrameIndex), frames.length - 1);
+    return { frames, speechEndIndex, atUs, handlers, startSlot: -1 };
+  }
+
+  private frameForSlot(i: number, deadlineUs: number): string {
+    if (!this.current && this.pending && this.pending.atUs <= deadlineUs) {
+      this.current = this.pending;
+      this.pending = null;
+      this.current.startSlot = i;
+    }
+    const cur = this.current;
+    if (cur) {
+      const frame = cur.frames[i - cur.startSlot];
+      if (frame !== undefined) return frame;
+    }
+    return this.opts.silenceFrame;
+  }
+
+  private sentSlot(i: number, sentUs: number): void {
+    const cur = this.current;
+    if (!cur || i < cur.startSlot) return;
+    const k = i - cur.startSlot;
+    if (k === 0) cur.handlers.onFirstFrameSent?.(sentUs);
+    if (k === cur.speechEndIndex) cur.handlers.onSpeechEndSent?.(sentUs);
+    if (k === cur.frames.length - 1) {
+      // Clear before the callback: it may start the next clip.
+      this.current = null;
+      cur.handlers.onClipEnd?.(sentUs);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * One user turn's state: milestones (MEASUREMENT.md), the responses it owns, audio arrivals, usage
+ * and how it ended. The driver feeds it events it has already routed (by response id / item id);
+ * the tracker keeps only stamps, counts and durations — never raw events or audio.
+ */
+import type { TimerHandle } from '../clock.ts';
+import type { AudioDeltaArrival, PlannedTurn, TurnMilestones, TurnResult, TurnStatus } from '../contract.ts';
+import type { OpenRecovery } from './recovery.ts';
+import { PlaybackSimulator } from './playback.ts';
+
+/** Longest assistant text kept per turn for re-seeding history, characters. */
+export const MAX_ASSISTANT_TEXT_CHARS = 2000;
+
+/** Fresh, all-null milestones. */
+export function emptyMilestones(): TurnMilestones {
+  return {
+    turnStartUs: null,
+    speechEndSentUs: null,
+    commitSentUs: null,
+    speechStoppedUs: null,
+    committedUs: null,
+    responseCreatedUs: null,
+    firstAudioUs: null,
+    firstTextUs: null,
+    responseDoneUs: null,
+  };
+}
+
+/** Static facts of a result the tracker does not know (from the plan and session). */
+export interface TurnContext {
+  sessionIndex: number;
+  sessionId: string | null;
+  effort: TurnResult['effort'];
+  model: string;
+  mode: TurnResult['mode'];
+}
+
+/** State of one turn. Mutable fields are written by the driver's event handlers. */
+export class TurnTracker {
+  readonly milestones: TurnMilestones = emptyMilestones();
+  /** Responses of this turn (the first, tool follow-ups, retries), in order. */
+  readonly responseIds: string[] = [];
+  /** The response in progress, if any. */
+  openResponseId: string | null = null;
+  /** A `response.created` is expected for this turn (speech ended / commit or `response.create` sent). */
+  awaitingResponse = false;
+  /** The response whose delta set `firstAudioUs`. */
+  firstAudioResponseId: string | null = null;
+  readonly audioDeltas: AudioDeltaArrival[] = [];
+  usage: Record<string, unknown> | null = null;
+  transcriptionUsage: Record<string, unknown> | null = null;
+  toolCalls = 0;
+  bargedIn = false;
+  /** User item id (from `input_audio_buffer.committed`). */
+  userItemId: string | null = null;
+  /** Assistant transcript/text (capped), for re-seeding history. */
+  assistantText = '';
+  /** Function calls of the open response to answer once it is done. */
+  pendingCalls: { callId: string; name: string }[] = [];
+  /** Retries made (recovery). */
+  rateLimitRetries = 0;
+  serverErrorRetries = 0;
+  /** Open recovery of this turn (rate limit / server error), and the retried response's creation time. */
+  recovery: OpenRecovery | null = null;
+  retryCreatedUs: number | null = null;
+  /** The final response is done but the barge-in moment is still ahead. */
+  awaitingBargeIn = false;
+  /** Simulated player (barge-in turns). */
+  readonly playback: PlaybackSimulator | null;
+  /** Timers owned by this turn (timeout, barge-in, back-off). */
+  timeoutTimer: TimerHandle | null = null;
+  bargeTimer: TimerHandle | null = null;
+  retryTimer: TimerHandle | null = null;
+
+  private finishedResult: TurnResult | null = null;
+  private resolveDone!: (r: TurnResult) => void;
+  /** Resolves with the result when the turn finishes. */
+  readonly done: Promise<TurnResult>;
+
+  constructor(
+    /** 1-based index within the session. */
+    readonly turnIndex: number,
+    readonly turn: PlannedTurn,
+  ) {
+    this.playback = turn.bargeInAfterAudioMs !== null ? new PlaybackSimulator() : null;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Whether the turn has finished. */
+  get finished(): boolean {
+    return this.finishedResult !== null;
+  }
+
+  /** Stamps first audio (once) and records the arrival. */
+  audioDelta(responseId: string, receivedUs: number, durationMs: number, itemId: string | null): void {
+    if (this.milestones.firstAudioUs === null) {
+      this.milestones.firstAudioUs = receivedUs;
+      this.firstAudioResponseId = responseId;
+    }
+    this.audioDeltas.push({ receivedUs, durationMs });
+    this.playback?.onDelta(receivedUs, durationMs, itemId);
+  }
+
+  /** Stamps first text (once) and keeps the text for history. */
+  textDelta(receivedUs: number, delta: string): void {
+    if (this.milestones.firstTextUs === null) this.milestones.firstTextUs = receivedUs;
+    if (this.assistantText.length < MAX_ASSISTANT_TEXT_CHARS) {
+      this.assistantText = (this.assistantText + delta).slice(0, MAX_ASSISTANT_TEXT_CHARS);
+    }
+  }
+
+  /** Adds a response's usage (numbers summed, so a tool turn's usage covers all its responses). */
+  addUsage(usage: unknown): void {
+    if (typeof usage !== 'object' || usage === null) return;
+    this.usage = sumNumeric(this.usage ?? {}, usage as Record<string, unknown>);
+  }
+
+  /**
+   * Finishes the turn once (later calls are ignored) and returns the result, or null if it had
+   * already finished.
+   */
+  finish(status: TurnStatus, errorCode: string | null, ctx: TurnContext): TurnResult | null {
+    if (this.finishedResult) return null;
+    const clip = this.turn.clip;
+    const result: TurnResult = {
+      sessionIndex: ctx.sessionIndex,
+      sessionId: ctx.sessionId,
+      turnIndex: this.turnIndex,
+      effort: ctx.effort,
+      model: ctx.model,
+      clipId: clip.id,
+      mode: ctx.mode,
+      status,
+      errorCode,
+      responseId: this.firstAudioResponseId ?? this.responseIds[this.responseIds.length - 1] ?? null,
+      milestones: { ...this.milestones },
+      audioDeltas: this.audioDeltas,
+      usage: this.usage,
+      transcriptionUsage: this.transcriptionUsage,
+      toolCalls: this.toolCalls,
+      bargedIn: this.bargedIn,
+      userSpeechMs: Math.max(0, clip.speechEndMs - clip.speechStartMs),
+    };
+    this.finishedResult = result;
+    this.resolveDone(result);
+    return result;
+  }
+
+  /** Forgets response-scoped milestones before a retry (the user's speech stamps stay). */
+  resetForRetry(): void {
+    const m = this.milestones;
+    m.responseCreatedUs = null;
+    m.firstAudioUs = null;
+    m.firstTextUs = null;
+    m.responseDoneUs = null;
+    this.firstAudioResponseId = null;
+    this.audioDeltas.length = 0;
+    this.assistantText = '';
+    this.openResponseId = null;
+    this.pendingCalls = [];
+  }
+}
+
+function sumNumeric(into: Record<string, unknown>, add: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...into };
+  for (const [k, v] of Object.entries(add)) {
+    const prev = out[k];
+    if (typeof v === 'number') out[k] = (typeof prev === 'number' ? prev : 0) + v;
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      out[k] = sumNumeric(typeof prev === 'object' && prev !== null ? (prev as Record<string, unknown>) : {}, v as Record<string, unknown>);
+    } else if (prev === undefined) out[k] = v;
+  }
+  return out;
+}

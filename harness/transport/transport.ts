@@ -1,0 +1,45 @@
+/**
+ * The transport seam (ARCHITECTURE example 2): moves text frames to and from a target and stamps
+ * receive times. It knows nothing about event types; the session driver is where frames become
+ * events. Implementations: {@link WsTransport} (real sockets) and {@link ScriptedTransport} (tests).
+ */
+
+/** Called for every inbound frame with the transport's receive stamp (µs, injected clock). */
+export type MessageListener = (raw: string | Buffer, receivedUs: number) => void;
+
+/** Called once when the connection closes (by either side, or failed after opening). */
+export type CloseListener = (code: number, reason: string) => void;
+
+/** One connection to a Realtime target. */
+export interface Transport {
+  /** Opens the connection; rejects with a {@link TransportError} on handshake failure or timeout. */
+  connect(): Promise<void>;
+  /** Writes one text frame. Frames sent while not open are dropped (counted by the implementation). */
+  send(frame: string): void;
+  /** Closes the connection (default code 1000, reason "OK", like the official SDK). Idempotent. */
+  close(code?: number, reason?: string): void;
+  /** Sets the inbound frame listener (one per transport; a later call replaces it). */
+  onMessage(cb: MessageListener): void;
+  /** Sets the close listener (one per transport; a later call replaces it). */
+  onClose(cb: CloseListener): void;
+  /** Bytes queued in the socket but not yet written (back-pressure signal). */
+  readonly bufferedBytes: number;
+}
+
+/** Why a connection could not be opened. */
+export type TransportErrorCode = 'handshake_timeout' | 'http_status' | 'network' | 'closed_before_open';
+
+/** A failure to open a connection (a transport failure: counted, not a protocol finding). */
+export class TransportError extends Error {
+  /** Stable code. */
+  readonly code: TransportErrorCode;
+  /** HTTP status of a rejected upgrade, when there was one. */
+  readonly httpStatus: number | null;
+
+  constructor(code: TransportErrorCode, message: string, httpStatus: number | null = null) {
+    super(message);
+    this.name = 'TransportError';
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * {@link Transport} over the `ws` library, configured like the official SDK's Node transport
+ * (§1.1, S2): no compression, no inbound frame-size cap (server frames can be megabytes, §8.2).
+ * Headers are never logged or put into error messages.
+ */
+import WebSocket from 'ws';
+import type { Clock } from '../clock.ts';
+import { TransportError, type CloseListener, type MessageListener, type Transport } from './transport.ts';
+
+/** Options of {@link WsTransport}. */
+export interface WsTransportOptions {
+  /** `ws://` or `wss://` URL including its query. */
+  url: string;
+  /** Handshake headers (e.g. `Authorization`). Default none. Never logged. */
+  headers?: Readonly<Record<string, string>>;
+  /** Clock stamping receive times. */
+  clock: Clock;
+  /** Opening-handshake timeout, ms. Default 10000. */
+  handshakeTimeoutMs?: number;
+  /** Verify the server's TLS certificate. Default true; false for a self-signed mock. */
+  rejectUnauthorized?: boolean;
+  /** `Sec-WebSocket-Protocol` values to offer (browser-style auth, §1.2). Default none. */
+  protocols?: readonly string[];
+}
+
+const noopMessage: MessageListener = () => {};
+const noopClose: CloseListener = () => {};
+
+/** A real WebSocket connection to a Realtime target. */
+export class WsTransport implements Transport {
+  private ws: WebSocket | null = null;
+  private opened = false;
+  private closed = false;
+  private messageListener: MessageListener = noopMessage;
+  private closeListener: CloseListener = noopClose;
+  /** Frames dropped because the socket was not open. */
+  droppedFrames = 0;
+
+  constructor(private readonly opts: WsTransportOptions) {}
+
+  connect(): Promise<void> {
+    if (this.ws) return Promise.reject(new TransportError('closed_before_open', 'connect() called twice on one transport'));
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.opts.url, this.opts.protocols ? [...this.opts.protocols] : undefined, {
+        headers: { ...(this.opts.headers ?? {}) },
+        perMessageDeflate: false,
+        maxPayload: 0,
+        handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+        rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
+      });
+      this.ws = ws;
+      let settled = false;
+      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        // Stamp first: this is the receive time every milestone is measured with.
+        const receivedUs = this.opts.clock.nowUs();
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        this.messageListener(isBinary ? buf : buf.toString('utf8'), receivedUs);
+      });
+      ws.once('open', () => {
+        this.opened = true;
+        settled = true;
+        resolve();
+      });
+      ws.on('error', (err: Error) => {
+        if (settled) return; // after open, the 'close' that follows reports the failure
+        settled = true;
+        reject(toTransportError(err));
+      });
+      ws.once('close', (code: number, reason: Buffer) => {
+        this.closed = true;
+        if (!settled) {
+          settled = true;
+          reject(new TransportError('closed_before_open', `connection closed before opening (code ${code})`));
+          return;
+        }
+        if (this.opened) this.closeListener(code, reason.toString('utf8'));
+      });
+    });
+  }
+
+  send(frame: string): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      this.droppedFrames += 1;
+      return;
+    }
+    ws.send(frame);
+  }
+
+  close(code = 1000, reason = 'OK'): void {
+    const ws = this.ws;
+    if (!ws || this.closed) return;
+    if (ws.readyState === WebSocket.CONNECTING) {
+      ws.terminate();
+      return;
+    }
+    if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+  }
+
+  onMessage(cb: MessageListener): void {
+    this.messageListener = cb;
+  }
+
+  onClose(cb: CloseListener): void {
+    this.closeListener = cb;
+  }
+
+  get bufferedBytes(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+}
+
+function toTransportError(err: Error): TransportError {
+  const status = /Unexpected server response: (\d{3})/.exec(err.message);
+  if (status) return new TransportError('http_status', `upgrade rejected with HTTP ${status[1]}`, Number(status[1]));
+  if (/handshake has timed out/i.test(err.message)) return new TransportError('handshake_timeout', 'opening handshake timed out');
+  return new TransportError('network', `connection failed: ${err.message}`);
+}
