@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
 import type { ResolvedScenario, ScenarioOverrides, TurnDetection } from './types.ts';
@@ -30,13 +31,7 @@ export const DEFAULT_MODELS = { realtime: 'gpt-realtime-2', transcription: 'gpt-
 /** Default `output_language` of translation sessions. */
 export const DEFAULT_OUTPUT_LANGUAGE = 'es';
 
-/**
- * The send-lag p99 budget for a chunk size: a quarter of a chunk (5 ms at 20 ms chunks). A frame
- * late by more than that is a noticeable part of its own duration, whatever the chunk size.
- */
-export function defaultSendLagBudgetMs(chunkMs: number): number {
-  return chunkMs / 4;
-}
+export { defaultSendLagBudgetMs };
 
 const FLAG_OF_FIELD: Record<string, string> = {
   target: '--target',

@@ -5,6 +5,7 @@
  * budget per chunk size, …) are applied in `resolve.ts`, in the same pass.
  */
 import { z } from 'zod';
+import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
 import { REASONING_EFFORTS } from '../protocol/types.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
@@ -136,7 +137,7 @@ export const scenarioFileSchema = z.strictObject({
     .strictObject({ connect_ms: posInt.default(10_000), turn_ms: posInt.default(30_000), drain_ms: nonNegInt.default(5_000) })
     .default({ connect_ms: 10_000, turn_ms: 30_000, drain_ms: 5_000 }),
   slo: sloSchema.default({}),
-  pacing: z.strictObject({ send_lag_p99_budget_ms: posNum.optional(), stall_budget_ms: posNum.default(50) }).default({ stall_budget_ms: 50 }),
+  pacing: z.strictObject({ send_lag_p99_budget_ms: posNum.optional(), stall_budget_ms: posNum.default(DEFAULT_STALL_BUDGET_MS) }).default({ stall_budget_ms: DEFAULT_STALL_BUDGET_MS }),
   seed: z.number().int().default(1),
   workers: z.number().int().min(1).max(64).default(1),
   out: z.string().min(1).optional(),
