@@ -1,0 +1,316 @@
+/**
+ * `startMockServer()`: the protocol-faithful mock Realtime server. One HTTP(S) server carries the
+ * client-secret endpoints (http.ts) and the WebSocket upgrades, which are routed here by path and
+ * query (§1.1), authenticated (auth.ts, §1.2) and handed to a per-connection loop (connection.ts)
+ * running one session kind: realtime, transcription or translation.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { monotonicClock, type Clock } from '../harness/clock.ts';
+import { ConfigError } from '../harness/errors.ts';
+import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
+import { MockConnection, type ConnectionStats } from './connection.ts';
+import type { MockErrorSpec, ResolvedMockOptions, SessionKind, TraceSink } from './contract.ts';
+import {
+  callIdUnsupported,
+  conflictingUrlParameters,
+  expiredClientSecret,
+  invalidApiKey,
+  invalidIntent,
+  missingApiKey,
+  missingModel,
+  translationIntentNotAllowed,
+} from './errors.ts';
+import { parseFaultSpecs, type FaultPlan } from './faults.ts';
+import { handleHttpRequest } from './http.ts';
+import { SeededIdFactory } from './ids.ts';
+import { DEFAULT_LATENCY_PROFILE, loadLatencyProfile, scaleLatencyProfile, type LatencyProfile } from './latency-profile.ts';
+import { createRealtimeSession } from './realtime/session.ts';
+import { SeededRng } from './rng.ts';
+import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
+import { openTraceSink } from './trace.ts';
+import { createTranscriptionSession } from './transcription/session.ts';
+import { createTranslationSession } from './translation/session.ts';
+
+/** Options of {@link startMockServer}; every field is optional. */
+export interface MockServerOptions {
+  /** Interface to bind. Default `127.0.0.1` (never all interfaces unless asked). */
+  host?: string;
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Seed of every random choice (ids, latencies, answers, faults). Default 1. */
+  seed?: number;
+  /** When set, sockets must present this key (or a live `ek_` key from this server). Default: any non-empty key. */
+  apiKey?: string | null;
+  /** Serve `wss://` and `https://` with a self-signed certificate generated at start. Default false. */
+  tls?: boolean;
+  /** PEM certificate file (with `keyFile`; implies `tls`). */
+  certFile?: string;
+  /** PEM private key file (with `certFile`; implies `tls`). */
+  keyFile?: string;
+  /** Session cap in seconds (§1.4). Default 3600. */
+  maxSessionS?: number;
+  /** Latency profile: a JSON file path or a profile object. Default {@link DEFAULT_LATENCY_PROFILE}. */
+  latency?: string | LatencyProfile;
+  /** Multiplies every delay of the latency profile (e.g. 0.01 for fast tests). Default 1. */
+  latencyScale?: number;
+  /** `--fault` specs (faults.ts grammar). Default none. */
+  faults?: readonly string[];
+  /** Write one JSONL trace record per response here. Default none. */
+  tracePath?: string | null;
+  /** When function tools are called under `tool_choice: "auto"`. Default `auto` (on user turns). */
+  toolPlan?: 'auto' | 'always' | 'never';
+  /** Clock for every timer and stamp. Default {@link monotonicClock}. */
+  clock?: Clock;
+  /** Close a connection 1008 when its unsent bytes exceed this. Default 8 MiB. */
+  maxBufferedBytes?: number;
+}
+
+/** A running mock server. */
+export interface MockServerHandle {
+  /** `ws://host:port` or `wss://host:port` (append `/v1/realtime?model=…`). */
+  readonly url: string;
+  /** `http://host:port` or `https://host:port` (base for `/v1/realtime/client_secrets`). */
+  readonly httpUrl: string;
+  readonly host: string;
+  readonly port: number;
+  /** The certificate in PEM when serving TLS (pass it as a CA to trust a self-signed one), else null. */
+  readonly certPem: string | null;
+  /** Live counters (open sessions, handler errors, …). */
+  stats(): Readonly<ConnectionStats>;
+  /** Closes every session (1001), stops listening and flushes the trace. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where an accepted upgrade goes. */
+type Route = { kind: 'realtime'; model: string } | { kind: 'transcription' } | { kind: 'translation'; model: string };
+
+const TOOL_PLANS = ['auto', 'always', 'never'] as const;
+
+/**
+ * Applies defaults and validates options; throws ConfigError `E_MOCK_OPTIONS` listing every problem.
+ * The latency profile is resolved separately (it may need a file read).
+ */
+export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMockOptions, 'latencyProfile'> {
+  const problems: string[] = [];
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const seed = options.seed ?? 1;
+  const maxSessionS = options.maxSessionS ?? 3600;
+  if (typeof host !== 'string' || host.length === 0) problems.push('host: expected a non-empty interface name or address');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`port: expected an integer 0–65535, got ${String(port)}`);
+  if (!Number.isFinite(seed)) problems.push(`seed: expected a finite number, got ${String(seed)}`);
+  if (!(typeof maxSessionS === 'number' && maxSessionS > 0 && Number.isFinite(maxSessionS))) problems.push(`maxSessionS: expected a positive number of seconds, got ${String(maxSessionS)}`);
+  if (options.apiKey !== undefined && options.apiKey !== null && (typeof options.apiKey !== 'string' || options.apiKey.length === 0)) {
+    problems.push('apiKey: expected a non-empty string (or omit it to accept any key)');
+  }
+  if ((options.certFile === undefined) !== (options.keyFile === undefined)) problems.push('certFile and keyFile: give both or neither');
+  if (options.latencyScale !== undefined && !(options.latencyScale > 0 && Number.isFinite(options.latencyScale))) {
+    problems.push(`latencyScale: expected a positive number, got ${String(options.latencyScale)}`);
+  }
+  if (options.toolPlan !== undefined && !TOOL_PLANS.includes(options.toolPlan)) problems.push(`toolPlan: expected one of ${TOOL_PLANS.join(', ')}, got ${String(options.toolPlan)}`);
+  if (options.maxBufferedBytes !== undefined && !(options.maxBufferedBytes > 0)) problems.push('maxBufferedBytes: expected a positive number of bytes');
+  if (problems.length > 0) throw new ConfigError('E_MOCK_OPTIONS', problems);
+  return {
+    host,
+    port,
+    seed,
+    apiKey: options.apiKey ?? null,
+    tls: Boolean(options.tls) || options.certFile !== undefined,
+    maxSessionS,
+    faultSpecs: [...(options.faults ?? [])],
+    tracePath: options.tracePath ?? null,
+    toolPlan: options.toolPlan ?? 'auto',
+  };
+}
+
+async function resolveLatency(options: MockServerOptions): Promise<LatencyProfile> {
+  const base = typeof options.latency === 'string' ? await loadLatencyProfile(options.latency) : (options.latency ?? DEFAULT_LATENCY_PROFILE);
+  return options.latencyScale !== undefined && options.latencyScale !== 1 ? scaleLatencyProfile(base, options.latencyScale) : base;
+}
+
+/** Picks the session kind from path and query (§1.1), or the fatal error to answer with. */
+function routeUpgrade(url: URL): Route | MockErrorSpec {
+  const q = url.searchParams;
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path === '/v1/realtime/translations') {
+    if (q.has('intent')) return translationIntentNotAllowed();
+    const model = q.get('model');
+    return model ? { kind: 'translation', model } : missingModel();
+  }
+  const given = ['model', 'intent', 'call_id'].filter((k) => q.has(k));
+  if (given.length > 1) return conflictingUrlParameters(given);
+  if (q.has('call_id')) return callIdUnsupported();
+  const intent = q.get('intent');
+  if (intent !== null) return intent === 'transcription' ? { kind: 'transcription' } : invalidIntent(intent);
+  const model = q.get('model');
+  return model ? { kind: 'realtime', model } : missingModel();
+}
+
+function scopeOf(route: Route): ClientSecretScope {
+  return route.kind === 'translation' ? 'translation' : 'realtime';
+}
+
+function sessionKindFor(route: Route): SessionKind {
+  switch (route.kind) {
+    case 'realtime':
+      return createRealtimeSession();
+    case 'transcription':
+      return createTranscriptionSession();
+    case 'translation':
+      return createTranslationSession();
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the mock. Resolves once it listens; the returned URLs carry the actual port.
+ * @throws ConfigError for invalid options, unreadable `--cert`/`--key`/latency/trace files.
+ */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServerHandle> {
+  const base = resolveMockOptions(options);
+  const clock = options.clock ?? monotonicClock;
+  const faultPlan: FaultPlan = parseFaultSpecs(base.faultSpecs);
+  const latencyProfile = await resolveLatency(options);
+  const resolved: ResolvedMockOptions = { ...base, latencyProfile };
+  let tls: TlsMaterial | null = null;
+  if (options.certFile !== undefined && options.keyFile !== undefined) tls = await loadTlsFiles(options.certFile, options.keyFile);
+  else if (resolved.tls) tls = await generateSelfSigned(resolved.host);
+  const trace: TraceSink = await openTraceSink(resolved.tracePath);
+
+  const serverRng = new SeededRng(resolved.seed);
+  const serverIds = new SeededIdFactory(serverRng.fork('server-ids'));
+  const store = new ClientSecretStore();
+  const stats: ConnectionStats = { open: 0, total: 0, handlerErrors: 0, sendOverflows: 0 };
+  const sockets = new Set<WebSocket>();
+  let connectionIndex = 0;
+  const nowUnixS = (): number => Math.floor(Date.now() / 1000);
+
+  const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS };
+  const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
+    void handleHttpRequest(req, res, httpDeps);
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, onRequest) : createHttpServer(onRequest);
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    // 15 MiB of base64 per append is legal (§8.2); larger frames are cut by ws with 1009.
+    maxPayload: 32 * 1024 * 1024,
+    handleProtocols: (protocols) => selectSubprotocol(protocols),
+  });
+
+  const onConnection = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+    sockets.add(ws);
+    ws.once('close', () => sockets.delete(ws));
+    const index = connectionIndex++;
+    const rng = serverRng.fork(`connection:${index}`);
+    const ids = new SeededIdFactory(rng.fork('ids'));
+    const fatal = (e: MockErrorSpec): void => {
+      // §1.2: the upgrade succeeds, one `error` event, then close 3000 `<type>.<code>`.
+      const type = e.type ?? 'invalid_request_error';
+      ws.send(JSON.stringify({ type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } }));
+      ws.close(3000, `${type}.${e.code ?? 'error'}`);
+    };
+    const route = routeUpgrade(url);
+    const auth = authorize(extractApiKey(req), resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
+    if (!auth.ok) {
+      fatal(auth.reason === 'missing' ? missingApiKey() : auth.reason === 'expired' ? expiredClientSecret() : invalidApiKey());
+      return;
+    }
+    if ('code' in route) {
+      fatal(route);
+      return;
+    }
+    const connection = new MockConnection({
+      ws,
+      kind: sessionKindFor(route),
+      sessionId: ids.session(),
+      model: route.kind === 'transcription' ? null : route.model,
+      clock,
+      rng: rng.fork('session'),
+      ids,
+      faults: faultPlan.forConnection(rng.fork('faults')),
+      trace,
+      options: resolved,
+      stats,
+      clientSecretSession: auth.clientSecret?.session ?? null,
+      ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    });
+    connection.start();
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://mock');
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path !== '/v1/realtime' && path !== '/v1/realtime/translations') {
+      const body = JSON.stringify({ error: { message: `No WebSocket endpoint at ${path || '/'}; use /v1/realtime or /v1/realtime/translations.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, url));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? new ConfigError('E_MOCK_OPTIONS', `host/port ${resolved.host}:${resolved.port}: cannot listen (${err.code})`) : err);
+    };
+    server.once('error', onError);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    await trace.close();
+    throw err;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : resolved.port;
+  const shownHost = formatHost(resolved.host);
+  let closing: Promise<void> | null = null;
+
+  return {
+    url: `${tls ? 'wss' : 'ws'}://${shownHost}:${port}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
+    host: resolved.host,
+    port,
+    certPem: tls?.certPem ?? null,
+    stats: () => ({ ...stats }),
+    close: () =>
+      (closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const ws of sockets) ws.close(1001, 'server shutting down');
+        const drained = new Promise<void>((resolve) => {
+          if (sockets.size === 0) return resolve();
+          const timer = setTimeout(() => {
+            for (const ws of sockets) ws.terminate();
+            resolve();
+          }, 1000);
+          const check = (): void => {
+            if (sockets.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          for (const ws of sockets) ws.once('close', () => setImmediate(check));
+        });
+        await drained;
+        server.closeAllConnections?.();
+        wss.close();
+        await serverClosed;
+        await trace.close();
+      })()),
+  };
+}
