@@ -121,6 +121,7 @@ class SessionDriver implements SessionHost {
   async run(): Promise<SessionResult> {
     void this.deps.signal?.stopNewTurns.then(() => {
       this.stopping = true;
+      this.engine.dropUnstarted();
       this.wake();
     });
     const opened = await this.openConnection();
@@ -189,10 +190,16 @@ class SessionDriver implements SessionHost {
       let t = engine.takePreStarted();
       if (!t) {
         if (engine.nextTurn >= n) break;
-        await this.sleep(this.plan.turns[engine.nextTurn]!.thinkTimeMs);
-        if (this.stopping) break;
-        if (!this.live) continue;
-        t = engine.startNext();
+        const thinkMs = this.plan.turns[engine.nextTurn]!.thinkTimeMs;
+        if (this.plan.turnMode === 'manual') {
+          await this.sleep(thinkMs);
+          if (this.stopping) break;
+          if (!this.live) continue;
+          t = engine.startNext();
+        } else {
+          // The microphone streams the think time as silence; the clip starts on its slot.
+          t = engine.startNext(this.clock.nowUs() + thinkMs * 1000);
+        }
       }
       await t.done;
     }
@@ -208,10 +215,8 @@ class SessionDriver implements SessionHost {
         continue;
       }
       if (engine.nextTurn >= n) break;
-      await this.sleep(this.plan.turns[engine.nextTurn]!.thinkTimeMs);
-      if (this.stopping) break;
-      if (!this.live) continue;
-      await engine.startNext().clipEnd;
+      const thinkMs = this.plan.turns[engine.nextTurn]!.thinkTimeMs;
+      await engine.startNext(this.clock.nowUs() + thinkMs * 1000).clipEnd;
     }
     const conn = this.live;
     if (conn) {
@@ -275,7 +280,7 @@ class SessionDriver implements SessionHost {
     this.microphone = null;
     if (this.closing) return;
     const fault = faultOfClose(code, this.expiredSeen);
-    const turnIndex = this.engine.openTurns[0]?.turnIndex ?? null;
+    const turnIndex = this.engine.openTurns.find((t) => t.milestones.turnStartUs !== null)?.turnIndex ?? null;
     const turnsLost = this.engine.connectionLost(fault ?? `close_${code}`);
     this.lost = { fault, code, atUs: this.clock.nowUs(), turnIndex, turnsLost };
     this.wake();

@@ -78,6 +78,13 @@ export class Microphone {
     this.pending = this.speech(clip, handlers, atUs);
   }
 
+  /** Drops a clip that has not started yet; true if there was one. */
+  cancelPending(): boolean {
+    const had = this.pending !== null;
+    this.pending = null;
+    return had;
+  }
+
   /** One-shot mode: streams `clip` now and ends after its last frame (then `onClipEnd`). */
   playOnce(clip: PreparedClip, handlers: SpeakHandlers): void {
     this.stop();

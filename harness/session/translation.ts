@@ -30,10 +30,11 @@ export class TranslationEngine {
   }
 
   /**
-   * Starts speaking the next clip now. The returned promise resolves when its last frame was sent,
-   * or at once if there is no microphone.
+   * Schedules the next clip at `atUs` (default now; silence streams until then). The returned
+   * promise resolves when its last frame was sent, when it is dropped, or at once without a
+   * microphone.
    */
-  startNext(): { tracker: TurnTracker; clipEnd: Promise<void> } {
+  startNext(atUs?: number): { tracker: TurnTracker; clipEnd: Promise<void> } {
     const k = this.nextTurn++;
     const turn = this.host.plan.turns[k];
     if (!turn) throw new Error(`no planned turn ${k + 1}`);
@@ -59,7 +60,7 @@ export class TranslationEngine {
           t.milestones.speechEndSentUs = us;
         },
         onClipEnd: () => resolve(),
-      });
+      }, atUs);
     });
     return { tracker: t, clipEnd };
   }
@@ -92,6 +93,18 @@ export class TranslationEngine {
     }
   }
 
+  /** Stopping: a clip not yet started is withdrawn (never reported); waits on it end. */
+  dropUnstarted(): void {
+    for (const t of [...this.open]) {
+      if (t.milestones.turnStartUs !== null) continue;
+      this.host.mic()?.cancelPending();
+      this.open.splice(this.open.indexOf(t), 1);
+      this.nextTurn = Math.min(this.nextTurn, t.turnIndex - 1);
+      t.finish('aborted', 'stopped', this.host.turnContext());
+      for (const w of this.closedWaiters.splice(0)) w();
+    }
+  }
+
   /** Ends every open turn by its output (at `session.closed`, or when giving up waiting for it). */
   finishAll(): void {
     for (const t of [...this.open]) this.endByOutput(t);
@@ -99,6 +112,7 @@ export class TranslationEngine {
 
   /** The connection is gone: open turns fail with `code`. Returns how many were lost. */
   connectionLost(code: string): number {
+    this.dropUnstarted();
     const lost = [...this.open];
     for (const t of lost) this.end(t, 'failed', code);
     for (const w of this.closedWaiters.splice(0)) w();

@@ -64,8 +64,11 @@ export class TurnEngine {
     return t;
   }
 
-  /** Starts the next planned turn: its speech begins now (after the caller's think time). */
-  startNext(): TurnTracker {
+  /**
+   * Starts the next planned turn. Continuous (VAD) sessions schedule the clip at `atUs` (default
+   * now; the caller adds the think time, streamed as silence); manual turns stream it now.
+   */
+  startNext(atUs?: number): TurnTracker {
     const k = this.nextTurn++;
     const turn = this.host.plan.turns[k];
     if (!turn) throw new Error(`no planned turn ${k + 1}`);
@@ -90,12 +93,29 @@ export class TurnEngine {
     };
     if (!mic) this.end(t, 'aborted', 'not_connected');
     else if (this.manual) mic.playOnce(turn.clip, handlers);
-    else mic.speak(turn.clip, handlers);
+    else mic.speak(turn.clip, handlers, atUs);
     return t;
   }
 
-  /** The connection is gone: every open turn fails with `code`. Returns how many were lost. */
+  /**
+   * Stopping: a turn whose speech has not started yet is withdrawn (never reported, as if never
+   * started). Its `done` resolves.
+   */
+  dropUnstarted(): void {
+    for (const t of [...this.open]) {
+      if (t.milestones.turnStartUs !== null) continue;
+      this.host.mic()?.cancelPending();
+      this.open.splice(this.open.indexOf(t), 1);
+      if (this.preStarted === t) this.preStarted = null;
+      this.nextTurn = Math.min(this.nextTurn, t.turnIndex - 1);
+      t.finish('aborted', 'stopped', this.host.turnContext());
+    }
+  }
+
+  /** The connection is gone: every started turn fails with `code`. Returns how many were lost. */
   connectionLost(code: string): number {
+    // A turn still in its think time is not lost: it starts again on the next connection.
+    this.dropUnstarted();
     this.preStarted = null;
     const lost = [...this.open];
     for (const t of lost) this.end(t, 'failed', code);

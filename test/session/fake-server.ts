@@ -319,3 +319,13 @@ export async function runUntilSettled<T>(clock: ManualClock, promise: Promise<T>
   if (!settled) throw new Error(`did not settle within ${maxMs} ms of manual time`);
   return promise;
 }
+
+/** Advances the manual clock in `stepMs` steps until `cond()` holds (at most `maxMs`). */
+export async function advanceUntil(clock: ManualClock, cond: () => boolean, stepMs = 5, maxMs = 60_000): Promise<void> {
+  await flush();
+  for (let elapsed = 0; !cond(); elapsed += stepMs) {
+    if (elapsed >= maxMs) throw new Error(`condition not met within ${maxMs} ms of manual time`);
+    clock.advanceMs(stepMs);
+    await flush();
+  }
+}
