@@ -185,6 +185,21 @@ export class FakeServer {
       }
       case 'input_audio_buffer.append':
         return this.onAppend(String(e.audio));
+      case 'session.input_audio_buffer.append':
+        // Translation: each speech frame comes back translated 150 ms later.
+        if (e.audio === SPEECH_AUDIO) {
+          this.later(150, () => {
+            this.push({ type: 'session.output_audio.delta', delta: Buffer.alloc(960).toString('base64'), format: 'pcm16', sample_rate: 24000, channels: 1 });
+            this.push({ type: 'session.output_transcript.delta', delta: 'hola ' });
+          });
+        }
+        return;
+      case 'session.close':
+        this.later(200, () => {
+          this.push({ type: 'session.closed' });
+          this.close(1000, '');
+        });
+        return;
       case 'input_audio_buffer.commit': {
         const itemId = `item_u${++this.seq}`;
         this.push({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: null });
