@@ -60,6 +60,7 @@ class SessionChecker implements ConformanceChecker {
       report: this.report,
       sessionOutputFormatType: () => this.sessionFormatType,
       noteOutputItem: (id) => this.input.noteOutputItem(id),
+      knownItem: (id) => this.input.known(id),
     });
     this.translation = this.kind === 'translation' ? new TranslationTracker(this.report) : null;
   }

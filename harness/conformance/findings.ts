@@ -16,7 +16,7 @@ export const DEFAULT_MAX_FINDINGS_PER_RULE = 20;
 // excerpt boundary is still caught.
 const SECRET_PATTERNS: readonly RegExp[] = [
   /(?<![A-Za-z0-9])(sk-|ek_)[A-Za-z0-9_-]{2,}/g,
-  /(Bearer\s+)[^\s"',}]+/gi,
+  /(Bearer\s+)[^\s"',;}]+/gi,
   /("(?:api[_-]?key|authorization|client_secret|secret|token)"\s*:\s*")[^"]*/gi,
 ];
 

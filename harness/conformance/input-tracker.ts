@@ -55,6 +55,13 @@ export class InputTracker {
     this.flag(id, OUTPUT);
   }
 
+  /** `input` when `id` was committed or client-created, `added` when only announced by conversation.item.added. */
+  known(id: string): 'input' | 'added' | undefined {
+    const flags = this.items.get(id) ?? 0;
+    if (flags & (COMMITTED | CLIENT)) return 'input';
+    return flags & ADDED ? 'added' : undefined;
+  }
+
   private flag(id: string, bit: number): void {
     this.items.set(id, (this.items.get(id) ?? 0) | bit);
   }

@@ -15,6 +15,11 @@ export interface ResponseHost {
   sessionOutputFormatType(): string | undefined;
   /** An output item id was announced (the checker's item registry learns it). */
   noteOutputItem(itemId: string): void;
+  /**
+   * What `itemId` already names: `input` (committed or client-created), `added` (only seen in
+   * `conversation.item.added`), or undefined (new).
+   */
+  knownItem(itemId: string): 'input' | 'added' | undefined;
 }
 
 interface PartState {
@@ -168,8 +173,9 @@ export class ResponseTracker {
       this.host.report('RT-ID-004', `response.output_item.added in ${resp.id} carries no string item.id`, at);
       return;
     }
-    if (resp.items.has(id) || this.seenOutputItems.has(id)) {
-      this.host.report('RT-ID-004', `response.output_item.added repeats output item id ${id}`, at);
+    const known = this.host.knownItem(id);
+    if (resp.items.has(id) || this.seenOutputItems.has(id) || known === 'input') {
+      this.host.report('RT-ID-004', `response.output_item.added reuses item id ${id}`, at);
       return;
     }
     const oi = ev['output_index'];
@@ -190,7 +196,8 @@ export class ResponseTracker {
       args: type === 'function_call' ? new TextAccumulator() : null,
       argsDone: false,
       argsDoneMatched: false,
-      convAdded: false,
+      // conversation.item.added ahead of output_item.added is tolerated (only §3.4 prose orders them).
+      convAdded: known === 'added',
     });
   }
 
@@ -254,7 +261,7 @@ export class ResponseTracker {
     if (part.done) return this.host.report('RT-ORDER-004', `${type} for ${item.id} part ${show(ev['content_index'])} after its content_part.done`, at);
     const need = stream === 'text' ? 'text' : 'audio';
     if (part.kind !== need && part.kind !== 'other') {
-      return this.host.report('RT-ORDER-004', `${type} inside a ${part.kind} content part of ${item.id}`, at);
+      return this.host.report('RT-ORDER-004', `${type} inside the ${part.kind} content part of ${item.id}`, at);
     }
     const doneFlag = stream === 'audio' ? 'audioDone' : stream === 'transcript' ? 'transcriptDone' : 'textDone';
     if (part[doneFlag]) return this.host.report('RT-ORDER-004', `${type} for ${item.id} after that stream's done event`, at);
