@@ -8,9 +8,10 @@ import type { MockErrorSpec } from './contract.ts';
 import type { IdFactory } from './contract.ts';
 import { extractApiKey, mayMintClientSecrets, type ClientSecretStore } from './auth.ts';
 import { invalidApiKey, missingApiKey } from './errors.ts';
-import { DEFAULT_MODEL, DEFAULT_SERVER_VAD, defaultRealtimeSession, toWireSession, type TurnDetectionWire } from './realtime/config.ts';
-import { applySessionUpdate, parseFormat, parseNoiseReduction, parseTranscription, parseTurnDetection } from './realtime/session-update.ts';
-import { asEnum, asNumber, asObject, asString, at, onlyKeys, required, validated } from './realtime/validate.ts';
+import { DEFAULT_MODEL, defaultRealtimeSession, toWireSession } from './realtime/config.ts';
+import { applySessionUpdate, parseNoiseReduction } from './realtime/session-update.ts';
+import { asEnum, asNumber, asObject, asString, onlyKeys, required, validated } from './realtime/validate.ts';
+import { applyTranscriptionUpdate, defaultTranscriptionSession, toWireTranscriptionSession } from './transcription/config.ts';
 
 /** Largest accepted request body. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -64,38 +65,6 @@ function parseTtl(body: Record<string, unknown>): number {
   return asNumber(ea['seconds'], 'expires_after.seconds', { min: CLIENT_SECRET_TTL.minS, max: CLIENT_SECRET_TTL.maxS, integer: true });
 }
 
-/** Effective transcription session config for a client secret (§1.3, transcription variant). */
-function transcriptionSecretSession(raw: Record<string, unknown>, id: string, expiresAtS: number): Record<string, unknown> {
-  onlyKeys(raw, 'session', ['type', 'audio', 'include']);
-  const input: { format: unknown; transcription: unknown; noise_reduction: unknown; turn_detection: TurnDetectionWire } = {
-    format: { type: 'audio/pcm', rate: 24000 },
-    transcription: null,
-    noise_reduction: null,
-    turn_detection: { ...DEFAULT_SERVER_VAD },
-  };
-  if (raw['audio'] !== undefined) {
-    const audio = asObject(raw['audio'], 'session.audio');
-    onlyKeys(audio, 'session.audio', ['input']);
-    if (audio['input'] !== undefined) {
-      const ip = 'session.audio.input';
-      const i = asObject(audio['input'], ip);
-      onlyKeys(i, ip, ['format', 'transcription', 'noise_reduction', 'turn_detection']);
-      if (i['format'] !== undefined) input.format = parseFormat(i['format'], at(ip, 'format'));
-      if (i['transcription'] !== undefined) input.transcription = parseTranscription(i['transcription'], at(ip, 'transcription'));
-      if (i['noise_reduction'] !== undefined) input.noise_reduction = parseNoiseReduction(i['noise_reduction'], at(ip, 'noise_reduction'));
-      if (i['turn_detection'] !== undefined) input.turn_detection = parseTurnDetection(i['turn_detection'], at(ip, 'turn_detection'), input.turn_detection);
-    }
-  }
-  return {
-    type: 'transcription',
-    object: 'realtime.transcription_session',
-    id,
-    audio: { input },
-    include: raw['include'] === undefined ? null : structuredClone(raw['include']),
-    expires_at: expiresAtS,
-  };
-}
-
 function realtimeClientSecret(body: Record<string, unknown>, deps: HttpDeps): { status: number; body: unknown } {
   onlyKeys(body, '', ['expires_after', 'session']);
   const ttlS = parseTtl(body);
@@ -106,7 +75,7 @@ function realtimeClientSecret(body: Record<string, unknown>, deps: HttpDeps): { 
   const raw = body['session'] === undefined ? { type: 'realtime' } : asObject(body['session'], 'session');
   const type = asEnum(required(raw, 'type', 'session'), 'session.type', ['realtime', 'transcription'] as const);
   if (type === 'transcription') {
-    session = transcriptionSecretSession(raw, id, expiresAtS);
+    session = toWireTranscriptionSession(applyTranscriptionUpdate(raw, defaultTranscriptionSession(id, expiresAtS))) as unknown as Record<string, unknown>;
   } else {
     const model = raw['model'] === undefined ? DEFAULT_MODEL : asString(raw['model'], 'session.model');
     const effective = applySessionUpdate(raw, defaultRealtimeSession(id, model, expiresAtS), { voiceLocked: false, modelSettable: true });
