@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ManualClock } from '../clock.ts';
+import { TransportError } from './transport.ts';
+import { WsTransport } from './ws-transport.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function wsServer(onConnection: (ws: WebSocket, headers: Record<string, string | string[] | undefined>) => void): Promise<string> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss.on('connection', (ws, req) => onConnection(ws, req.headers));
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  );
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/v1/realtime?model=m`;
+}
+
+async function httpServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe('WsTransport', () => {
+  it('sends headers, exchanges text frames, stamps receive time with the injected clock, closes 1000', async () => {
+    const clock = new ManualClock(42_000);
+    let serverSide!: WebSocket;
+    let headers: Record<string, string | string[] | undefined> = {};
+    const got: string[] = [];
+    const url = await wsServer((ws, h) => {
+      serverSide = ws;
+      headers = h;
+      ws.on('message', (d) => got.push(d.toString()));
+      ws.send('{"type":"session.created"}');
+    });
+    const t = new WsTransport({ url, headers: { Authorization: 'Bearer sk-test' }, clock });
+    const received: [string | Buffer, number][] = [];
+    const first = new Promise<void>((resolve) =>
+      t.onMessage((raw, us) => {
+        received.push([raw, us]);
+        resolve();
+      }),
+    );
+    const closed = new Promise<[number, string]>((resolve) => t.onClose((c, r) => resolve([c, r])));
+    await t.connect();
+    await first;
+    expect(received).toEqual([['{"type":"session.created"}', 42_000]]);
+    expect(headers.authorization).toBe('Bearer sk-test');
+    // No compression was offered (perMessageDeflate false, like the official SDK).
+    expect(headers['sec-websocket-extensions']).toBeUndefined();
+    t.send('{"type":"input_audio_buffer.commit"}');
+    const serverClosed = new Promise<number>((resolve) => serverSide.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => serverSide.once('message', () => resolve()));
+    expect(got).toEqual(['{"type":"input_audio_buffer.commit"}']);
+    t.close();
+    expect(await serverClosed).toBe(1000);
+    expect(await closed).toEqual([1000, 'OK']);
+    t.send('late');
+    expect(t.droppedFrames).toBe(1);
+  });
+
+  it('hands binary frames over as Buffers and reports a server close code and reason', async () => {
+    const clock = new ManualClock(0);
+    const url = await wsServer((ws) => {
+      ws.send(Buffer.from([1, 2, 3]));
+      setTimeout(() => ws.close(1001, 'Your session hit the maximum duration of 60 minutes.'), 20);
+    });
+    const t = new WsTransport({ url, clock });
+    const frames: (string | Buffer)[] = [];
+    t.onMessage((raw) => frames.push(raw));
+    const closed = new Promise<[number, string]>((resolve) => t.onClose((c, r) => resolve([c, r])));
+    await t.connect();
+    expect(await closed).toEqual([1001, 'Your session hit the maximum duration of 60 minutes.']);
+    expect(frames).toHaveLength(1);
+    expect(Buffer.isBuffer(frames[0])).toBe(true);
+  });
+
+  it('accepts a large inbound frame (maxPayload 0 = unlimited)', async () => {
+    const clock = new ManualClock(0);
+    const big = JSON.stringify({ type: 'conversation.item.retrieved', audio: 'A'.repeat(3 * 1024 * 1024) });
+    const url = await wsServer((ws) => ws.send(big));
+    const t = new WsTransport({ url, clock });
+    const got = new Promise<number>((resolve) => t.onMessage((raw) => resolve(raw.length)));
+    await t.connect();
+    expect(await got).toBe(big.length);
+    t.close();
+  });
+
+  it('rejects with http_status when the upgrade is refused, without leaking headers', async () => {
+    const url = await httpServer((_req, res) => {
+      res.writeHead(403);
+      res.end('forbidden');
+    });
+    const t = new WsTransport({ url, headers: { Authorization: 'Bearer sk-secret' }, clock: new ManualClock(0) });
+    const err = await t.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as TransportError).code).toBe('http_status');
+    expect((err as TransportError).httpStatus).toBe(403);
+    expect(String((err as Error).message)).not.toContain('sk-secret');
+  });
+
+  it('rejects with handshake_timeout when the server never answers the upgrade', async () => {
+    const url = await httpServer(() => {});
+    const server = url; // the 'upgrade' event is unhandled: the request hangs
+    const t = new WsTransport({ url: server, clock: new ManualClock(0), handshakeTimeoutMs: 100 });
+    const err = await t.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as TransportError).code).toBe('handshake_timeout');
+  });
+
+  it('rejects with network when nothing listens', async () => {
+    const url = await httpServer(() => {});
+    for (const c of cleanups.splice(0)) await c(); // close it: the port is now free
+    const err = await new WsTransport({ url, clock: new ManualClock(0) }).connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as TransportError).code).toBe('network');
+  });
+});
