@@ -27,7 +27,7 @@ import {
   type EffectiveTranscriptionSession,
 } from './config.ts';
 import { scheduleTranscription, deltaEvent } from './transcribe.ts';
-import { placeholderSentence, PLACEHOLDER_WORDS, SpeechMeter, wordCountForSpeech } from './transcript.ts';
+import { placeholderSentence, PLACEHOLDER_WORDS, SpeechMeter, wordCountForSpeech, wordDeltas } from './transcript.ts';
 
 /** Client events a transcription session accepts (§2.4). */
 export const TRANSCRIPTION_CLIENT_EVENTS = ['session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear'] as const;
@@ -168,7 +168,7 @@ export function createTranscriptionSession(options: TranscriptionSessionOptions 
       const meter = new SpeechMeter(sampleRateHz(s.config.audio.input.format));
       meter.push(decodeToPcm16(s.config.audio.input.format, outcome.audio));
       transcript = placeholderSentence(s.words, wordCountForSpeech(meter.speechMs));
-      pendingDeltas = transcript.match(/\s*\S+/g) ?? [];
+      pendingDeltas = wordDeltas(transcript);
     }
     const logprobs = s.config.include?.includes('item.input_audio_transcription.logprobs') ?? false;
     scheduleTranscription(

@@ -10,6 +10,7 @@ import type { MockSessionContext, WireEvent } from '../contract.ts';
 import { injectedFailureError } from '../faults.ts';
 import { textTokens, userAudioTokens } from '../usage.ts';
 import type { TranscriptionModelProfile } from './config.ts';
+import { wordDeltas } from './transcript.ts';
 
 /** Spacing of transcription deltas after a commit, ms (before `slow_audio`). Mock choice. */
 export const DELTA_INTERVAL_MS = 40;
@@ -115,7 +116,7 @@ export function scheduleTranscription(ctx: MockSessionContext, turn: TurnToTrans
       transcript: turn.transcript,
       usage: transcriptionUsage(turn),
     };
-    if (turn.logprobs) completed.logprobs = (turn.profile.singleDelta ? [turn.transcript] : [...turn.transcript.match(/\s*\S+/g) ?? []]).flatMap(placeholderLogprobs);
+    if (turn.logprobs) completed.logprobs = (turn.profile.singleDelta ? [turn.transcript] : wordDeltas(turn.transcript)).flatMap(placeholderLogprobs);
     ctx.send(completed as WireEvent);
   });
 }
