@@ -226,6 +226,11 @@ export class Recorder {
     return histogramStats(h, metric === 'audio_rtf' ? RTF_SCALE : 1000);
   }
 
+  /** Send-lag statistics, ms. */
+  sendLagStats(): HistogramStats {
+    return histogramStats(this.lag);
+  }
+
   /** Effort keys with at least one histogram, ordered minimal … xhigh, none. */
   efforts(): string[] {
     const set = new Set<string>();

@@ -1,0 +1,89 @@
+/**
+ * `summary.json`, schema version 1. Stable: fields are only ever added (and then documented in
+ * docs/readme/measurement.md); a rename or removal bumps `schema_version`. Times in ms, with the
+ * unit in the key; effort keys are `minimal` … `xhigh`, or `none` for sessions without reasoning.
+ */
+
+/** Current `schema_version`. */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+/** Statistics of one histogram, ms (a ratio for `audio_rtf`); all null when `count` is 0. */
+export interface MetricStatsMs {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** Per-effort statistics: `<effort> → stats`. */
+export type ByEffort = Record<string, MetricStatsMs>;
+
+/** The run's summary (`OUT/summary.json`). */
+export interface RunSummary {
+  schema_version: typeof SUMMARY_SCHEMA_VERSION;
+  /** False when the self-check found the load generator was the bottleneck; see `invalid_reasons`. */
+  valid: boolean;
+  invalid_reasons: string[];
+  scenario: { name: string; file: string | null; description: string };
+  /** `mock`, `openai`, or the URL with credentials and secret query values removed. */
+  target: string;
+  kind: string;
+  model: string;
+  /** Efforts of the run (scenario efforts, plus any seen), ordered minimal … xhigh, none. */
+  efforts: string[];
+  /** ISO 8601 start of the run (wall clock; only for humans, never for intervals). */
+  started_at: string;
+  duration_s: number;
+  /** True when the run was stopped early (SIGINT). */
+  interrupted: boolean;
+  sessions: { started: number; completed: number; failed: number; aborted: number; by_outcome: Record<string, number> };
+  turns: {
+    completed: number;
+    failed: number;
+    aborted: number;
+    by_status: Record<string, number>;
+    /** Why turns did not complete, by error or status-detail code. */
+    by_error_code: Record<string, number>;
+    tool_calls: number;
+    barge_ins: number;
+  };
+  metrics: {
+    ttfa_ms: ByEffort;
+    vad_delay_ms: ByEffort;
+    response_start_ms: ByEffort;
+    turn_ms: ByEffort;
+    first_text_ms: ByEffort;
+    connect_ms: ByEffort;
+    configure_ms: ByEffort;
+    /** `<effort> → <turn bucket 1 | 2 | 3+> → stats`. */
+    ttfa_ms_by_turn: Record<string, Record<string, MetricStatsMs>>;
+    /** Audio real-time factor (audio received / streaming time), a ratio. */
+    audio_rtf: ByEffort;
+    /** Values below 0 recorded as 0, by metric (e.g. a VAD that decided before the last speech frame). */
+    negative_clamped: Record<string, number>;
+  };
+  playback: { turns_with_audio: number; underruns: number; underrun_silence_ms: number };
+  pacing: {
+    chunk_ms: number;
+    send_lag_ms: { count: number; p50: number | null; p99: number | null; max: number | null };
+    send_lag_p99_budget_ms: number;
+  };
+  event_loop: { max_stall_ms: number | null; p99_delay_ms: number | null; stall_budget_ms: number };
+  /** `error` events and harness/transport errors, by code. */
+  errors: Record<string, number>;
+  slo: { passed: boolean; breaches: { metric: string; effort: string | null; stat: string; limit: number; actual: number | null; message: string }[] };
+  provenance: {
+    tool_version: string;
+    git_commit: string | null;
+    node_version: string;
+    /** Clip id → sha256 of the clips the run used. */
+    corpus: Record<string, string>;
+    seed: number;
+    workers: number;
+    hostname?: string;
+  };
+}
