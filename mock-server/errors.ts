@@ -142,11 +142,17 @@ export function expiredClientSecret(): MockErrorSpec {
   return { code: 'invalid_api_key', message: 'The client secret has expired. Create a new one with POST /v1/realtime/client_secrets.', param: null };
 }
 
-/** The sentence of `session_expired` (§1.4): "Your session hit the maximum duration of 60 minutes." */
+/**
+ * The sentence of `session_expired` (§1.4): "Your session hit the maximum duration of 60 minutes."
+ * Caps that are not whole minutes (short test caps) are stated in seconds.
+ */
 export function sessionExpiredMessage(maxSessionS: number): string {
-  const minutes = maxSessionS / 60;
-  const shown = Number.isInteger(minutes) ? String(minutes) : String(Math.round(minutes * 100) / 100);
-  return `Your session hit the maximum duration of ${shown} ${minutes === 1 ? 'minute' : 'minutes'}.`;
+  if (maxSessionS >= 60 && maxSessionS % 60 === 0) {
+    const minutes = maxSessionS / 60;
+    return `Your session hit the maximum duration of ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`;
+  }
+  const seconds = Math.round(maxSessionS * 1000) / 1000;
+  return `Your session hit the maximum duration of ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`;
 }
 
 /** `session_expired` (§1.4); the socket is then closed 1001 with the same sentence. */
