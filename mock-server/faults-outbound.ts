@@ -142,6 +142,10 @@ export function wrapOutboundWithFaults(
   terminate: () => void,
   clock: Clock,
 ): FaultyOutboundFilter {
+  if (rules.drop.length + rules.stall.length + rules.malformed.length + rules.disorder.length === 0) {
+    // No outbound faults: a bare pass-through on the hot path.
+    return Object.assign((_event: WireEvent, frame: string): void => rawSend(frame), { whenIdle: (cb: () => void) => cb(), dispose: () => {} });
+  }
   let sessionType: SessionType = 'realtime';
   let firstFrame = true;
   let dead = false;
