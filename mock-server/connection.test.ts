@@ -1,0 +1,151 @@
+/**
+ * The connection loop on a fake socket and a manual clock: framing errors, event_id stamping,
+ * handler guard, send-buffer bound, session expiry, timer cleanup.
+ */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { ManualClock } from '../harness/clock.ts';
+import { MockConnection, type ConnectionStats } from './connection.ts';
+import type { MockSessionContext, ResolvedMockOptions, SessionKind, WireEvent } from './contract.ts';
+import { NO_FAULTS } from './faults.ts';
+import { SeededIdFactory } from './ids.ts';
+import { SeededRng } from './rng.ts';
+
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closedWith: { code: number; reason: string } | 'terminated' | null = null;
+  send(frame: string): void {
+    this.sent.push(frame);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+    this.readyState = 2;
+  }
+  terminate(): void {
+    this.closedWith = 'terminated';
+  }
+  /** A client frame. */
+  client(text: string | Buffer, isBinary = false): void {
+    this.emit('message', typeof text === 'string' ? Buffer.from(text) : text, isBinary);
+  }
+  get events(): Record<string, any>[] {
+    return this.sent.map((f) => JSON.parse(f));
+  }
+}
+
+const OPTIONS: ResolvedMockOptions = { host: '127.0.0.1', port: 0, seed: 1, apiKey: null, tls: false, maxSessionS: 60, latencyProfile: null, faultSpecs: [], tracePath: null };
+
+function setup(kind: Partial<SessionKind> = {}, opts: { maxSessionS?: number; maxBufferedBytes?: number } = {}) {
+  const ws = new FakeSocket();
+  const clock = new ManualClock();
+  const rng = new SeededRng(1);
+  const stats: ConnectionStats = { open: 0, total: 0, handlerErrors: 0, sendOverflows: 0 };
+  const received: WireEvent[] = [];
+  let closedCalls = 0;
+  const full: SessionKind = {
+    open: kind.open ?? ((ctx) => void ctx.send({ type: 'session.created' })),
+    onEvent: kind.onEvent ?? ((_ctx, e) => void received.push(e)),
+    onClose: kind.onClose ?? (() => void closedCalls++),
+  };
+  const conn = new MockConnection({
+    ws: ws as unknown as WebSocket,
+    kind: full,
+    sessionId: 'sess_test',
+    model: 'gpt-realtime',
+    clock,
+    rng,
+    ids: new SeededIdFactory(rng.fork('ids')),
+    faults: NO_FAULTS.forConnection(rng.fork('faults')),
+    trace: { write: () => undefined, close: async () => undefined },
+    options: { ...OPTIONS, maxSessionS: opts.maxSessionS ?? 60 },
+    stats,
+    clientSecretSession: null,
+    ...(opts.maxBufferedBytes !== undefined ? { maxBufferedBytes: opts.maxBufferedBytes } : {}),
+  });
+  conn.start();
+  return { ws, clock, stats, received, conn, closedCalls: () => closedCalls };
+}
+
+describe('MockConnection', () => {
+  it('opens the session and stamps a fresh event_id first in every event', () => {
+    const { ws, stats } = setup();
+    expect(ws.sent[0]).toMatch(/^\{"type":"session\.created","event_id":"event_[A-Za-z0-9]{21}"\}$/);
+    expect(stats).toMatchObject({ open: 1, total: 1 });
+  });
+
+  it('answers framing errors itself and stays open', () => {
+    const { ws, received } = setup();
+    ws.client('{not json');
+    ws.client(Buffer.from([1, 2, 3]), true);
+    ws.client('[1,2]');
+    ws.client('{"event_id":"e1"}');
+    ws.client('{"type":7,"event_id":"e2"}');
+    const errors = ws.events.slice(1).map((e) => e['error']);
+    expect(errors.map((e) => e.code)).toEqual(['invalid_json', 'invalid_json', 'invalid_type', 'missing_required_parameter', 'invalid_type']);
+    expect(errors[0].message).toMatch(/^Invalid JSON in the client event: /);
+    expect(errors[1].message).toMatch(/^Binary frames are not supported/);
+    expect(errors[3]).toMatchObject({ param: 'type', event_id: 'e1', type: 'invalid_request_error' });
+    expect(errors[4]).toMatchObject({ param: 'type', event_id: 'e2' });
+    expect(received).toHaveLength(0);
+    expect(ws.closedWith).toBeNull();
+    ws.client('{"type":"x.y","event_id":"e3"}');
+    expect(received).toEqual([{ type: 'x.y', event_id: 'e3' }]);
+  });
+
+  it('turns a throwing handler into a server_error event, counts it, and keeps going', () => {
+    let n = 0;
+    const { ws, stats } = setup({
+      onEvent: (ctx) => {
+        n += 1;
+        if (n === 1) throw new Error('boom');
+        ctx.send({ type: 'ok' });
+      },
+    });
+    ws.client('{"type":"a","event_id":"bad"}');
+    ws.client('{"type":"b"}');
+    expect(stats.handlerErrors).toBe(1);
+    expect(ws.events[1]!['error']).toMatchObject({ type: 'server_error', event_id: 'bad' });
+    expect(ws.events[2]!['type']).toBe('ok');
+    expect(ws.closedWith).toBeNull();
+  });
+
+  it('closes 1008 instead of queueing once the send buffer is over the bound', () => {
+    let ctxRef: MockSessionContext | null = null;
+    const { ws, stats } = setup({ open: (ctx) => void (ctxRef = ctx) }, { maxBufferedBytes: 1000 });
+    ctxRef!.send({ type: 'one' });
+    ws.bufferedAmount = 5000;
+    ctxRef!.send({ type: 'two' });
+    expect(ws.sent.map((f) => JSON.parse(f).type)).toEqual(['one']);
+    expect(ws.closedWith).toEqual({ code: 1008, reason: 'send buffer overflow: the client is not reading' });
+    expect(stats.sendOverflows).toBe(1);
+    expect(ctxRef!.send({ type: 'three' })).toBe(false);
+  });
+
+  it('expires the session at maxSessionS: error session_expired, then close 1001 with the sentence', () => {
+    const { ws, clock } = setup({}, { maxSessionS: 120 });
+    clock.advanceMs(119_999);
+    expect(ws.closedWith).toBeNull();
+    clock.advanceMs(1);
+    const err = ws.events.at(-1)!['error'];
+    expect(err).toMatchObject({ type: 'invalid_request_error', code: 'session_expired', message: 'Your session hit the maximum duration of 2 minutes.' });
+    expect(ws.closedWith).toEqual({ code: 1001, reason: 'Your session hit the maximum duration of 2 minutes.' });
+  });
+
+  it('clears its timers and tells the session kind once when the socket closes', () => {
+    let ctxRef: MockSessionContext | null = null;
+    let fired = false;
+    const { ws, clock, stats, closedCalls } = setup({ open: (ctx) => void (ctxRef = ctx) });
+    ctxRef!.setTimeout(() => (fired = true), 10);
+    ws.emit('close');
+    ws.emit('close');
+    clock.advanceMs(100_000);
+    expect(fired).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+    expect(closedCalls()).toBe(1);
+    expect(stats.open).toBe(0);
+  });
+});
