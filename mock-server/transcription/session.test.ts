@@ -42,6 +42,13 @@ describe('transcription session: config', () => {
     expect(typeof session.expires_at).toBe('number');
   });
 
+  it('an ek_ key minted for a transcription session seeds the initial config', () => {
+    const ctx = open({ clientSecretSession: { type: 'transcription', audio: { input: { transcription: { model: 'whisper-1' }, turn_detection: null } }, include: null } });
+    const s = ctx.events[0]!['session'] as Record<string, any>;
+    expect(s.audio.input).toMatchObject({ transcription: { model: 'whisper-1' }, turn_detection: null });
+    expect(s.id).toBe(ctx.sessionId);
+  });
+
   it('session.update merges and answers session.updated with the full config', () => {
     const ctx = open();
     update(ctx, {

@@ -32,6 +32,11 @@ describe('translation session: config', () => {
     });
   });
 
+  it('a translation ek_ key seeds the audio config', () => {
+    const ctx = open({ clientSecretSession: { type: 'translation', model: 'gpt-realtime-translate', audio: { input: { noise_reduction: null, transcription: null }, output: { language: 'ja' } } } });
+    expect((ctx.events[0]!['session'] as any).audio.output.language).toBe('ja');
+  });
+
   it('session.update changes audio only', () => {
     const ctx = open();
     ctx.receive({
