@@ -551,7 +551,7 @@ describe('conversation items', () => {
     const item = last(ctx, 'response.done')['response'].output[0];
     const bytes = ctx.ofType('response.output_audio.delta').reduce((n, e) => n + Buffer.from(e['delta'] as string, 'base64').length, 0);
     const lengthMs = bytes / 48;
-    const userId = ctx.ofType('conversation.item.added')[0]!['item'].id;
+    const userId = (ctx.ofType('conversation.item.added')[0] as E)['item'].id;
     ctx.receive({ type: 'conversation.item.truncate', event_id: 't1', item_id: userId, content_index: 0, audio_end_ms: 100 });
     expect(last(ctx, 'error')['error']).toMatchObject({ code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', event_id: 't1' });
     ctx.receive({ type: 'conversation.item.truncate', event_id: 't2', item_id: item.id, content_index: 0, audio_end_ms: Math.round(lengthMs) + 5000 });
