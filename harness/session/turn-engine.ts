@@ -24,6 +24,9 @@ import { obj, str, type SessionHost } from './session-host.ts';
 import { completedFunctionCall, toolOutputs } from './tool-answering.ts';
 import { TurnTracker } from './turn-tracker.ts';
 
+/** Tool round trips (outputs + `response.create`) allowed in one turn before it fails with `tool_loop_limit`. */
+export const MAX_TOOL_ROUNDS_PER_TURN = 8;
+
 /** Drives the turns of one realtime or transcription session across its connections. */
 export class TurnEngine {
   /** Index (0-based) of the next planned turn to start. */
@@ -279,7 +282,14 @@ export class TurnEngine {
     const details = obj(response, 'status_details');
     const status = str(response, 'status');
     if (status === 'completed' || status === null) {
+      if (t.pendingCalls.length > 0 && t.toolRounds >= MAX_TOOL_ROUNDS_PER_TURN) {
+        // A target that calls tools forever (e.g. tool_choice "required" left on, §3.6) would
+        // never end the turn: give up rather than loop.
+        t.milestones.responseDoneUs = us;
+        return this.end(t, 'failed', 'tool_loop_limit');
+      }
       if (t.pendingCalls.length > 0) {
+        t.toolRounds += 1;
         // Answer the calls, then one response.create for the follow-up (§3.6).
         for (const out of toolOutputs(t.pendingCalls, this.host.plan.tools, this.host.builder)) this.host.send(out);
         t.toolCalls += t.pendingCalls.length;

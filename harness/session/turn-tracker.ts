@@ -50,6 +50,8 @@ export class TurnTracker {
   usage: Record<string, unknown> | null = null;
   transcriptionUsage: Record<string, unknown> | null = null;
   toolCalls = 0;
+  /** Tool round trips answered (each: outputs + one `response.create`). */
+  toolRounds = 0;
   bargedIn = false;
   /** User item id (from `input_audio_buffer.committed`). */
   userItemId: string | null = null;
