@@ -114,13 +114,18 @@ export const RULES = [
   { id: 'RT-VAD-003', severity: 'error', group: 'vad', sessionKinds: RT, source: '§3.2, §3.3; §9.2',
     description: 'A committed item (`input_audio_buffer.committed`) appears as `conversation.item.added` (realtime sessions; not checked on transcription sessions, §9.2).' },
 
+  { id: 'RT-VAD-004', severity: 'error', group: 'vad', sessionKinds: RT_TX, source: '§3.2, §3.3, §3.10',
+    description: '`input_audio_buffer.committed` for an item comes before that item\'s `conversation.item.added`.' },
+
   // ── transcription ─────────────────────────────────────────────────────────────────────────────
-  { id: 'RT-TRANSCRIBE-001', severity: 'error', group: 'transcription', sessionKinds: RT_TX, source: '§3.2, §3.10',
-    description: '`…input_audio_transcription.completed`/`.failed` refers to an item that was committed or added to the conversation.' },
+  { id: 'RT-TRANSCRIBE-001', severity: 'error', group: 'transcription', sessionKinds: RT_TX, source: '§3.2, §3.10 [M S8 1371205]',
+    description: '`…input_audio_transcription.completed`/`.failed` refers to an item already committed (on realtime sessions: or already added to the conversation).' },
   { id: 'RT-TRANSCRIBE-002', severity: 'warning', group: 'transcription', sessionKinds: RT_TX, source: '§3.10',
     description: 'At most one transcription `completed`/`failed` per item and content index.' },
   { id: 'RT-TRANSCRIBE-003', severity: 'error', group: 'transcription', sessionKinds: RT_TX, source: '§2.3, §6.1 [T S1]',
     description: 'Transcription `completed.usage`, when present, is `{type:"tokens"}` with total = input + output, or `{type:"duration", seconds ≥ 0}`.' },
+  { id: 'RT-TRANSCRIBE-004', severity: 'error', group: 'transcription', sessionKinds: RT_TX, source: '§3.2, §3.10',
+    description: 'No `…input_audio_transcription.delta` for an item after its `completed`/`failed` (deltas precede the result; across items any order).' },
 
   // ── translation ───────────────────────────────────────────────────────────────────────────────
   { id: 'RT-TRANSLATE-001', severity: 'error', group: 'translation', sessionKinds: TR, source: '§2.5, §3.11 [T S1, S2]',
@@ -131,7 +136,7 @@ export const RULES = [
     description: '`session.output_audio.delta` is valid base64 PCM16 (even length); `format`, when present, is "pcm16"; `sample_rate` and `channels` positive integers.' },
   { id: 'RT-TRANSLATE-004', severity: 'warning', group: 'translation', sessionKinds: TR, source: '§2.5 [T S1: optional in the SDK type]',
     description: '`session.output_audio.delta` carries `format`, `sample_rate` and `channels`.' },
-  { id: 'RT-TRANSLATE-005', severity: 'warning', group: 'translation', sessionKinds: TR, source: '§2.5',
+  { id: 'RT-TRANSLATE-005', severity: 'error', group: 'translation', sessionKinds: TR, source: '§2.5',
     description: '`elapsed_ms`, when present, is a non-negative number that never decreases within its delta stream (it may repeat).' },
 
   // ── close ─────────────────────────────────────────────────────────────────────────────────────

@@ -24,6 +24,7 @@ const HANDLED = new Set([
   'input_audio_buffer.speech_started',
   'input_audio_buffer.speech_stopped',
   'input_audio_buffer.timeout_triggered',
+  'conversation.item.input_audio_transcription.delta',
   'conversation.item.input_audio_transcription.completed',
   'conversation.item.input_audio_transcription.failed',
 ]);
@@ -34,6 +35,7 @@ export class InputTracker {
   private readonly speechStarts = new BoundedMap<number>(64);
   private readonly pendingCommits = new BoundedMap<EventRef>(256);
   private readonly transcribed = new BoundedSet(4096);
+  private readonly finishedItems = new BoundedSet(4096);
 
   constructor(
     private readonly report: (ruleId: RuleId, message: string, at: EventRef) => void,
@@ -90,6 +92,7 @@ export class InputTracker {
         this.checkPrevious(ev, at);
         if (id === undefined) return;
         const already = (this.items.get(id) ?? 0) & ADDED;
+        if (already) this.report('RT-VAD-004', `input_audio_buffer.committed for ${id} after its conversation.item.added`, at);
         this.flag(id, COMMITTED);
         if (this.kind === 'realtime' && !already) this.pendingCommits.set(id, at);
         return;
@@ -141,9 +144,18 @@ export class InputTracker {
 
   private onTranscription(type: string, ev: Obj, at: EventRef): void {
     const id = str(ev, 'item_id');
-    if (id === undefined || !((this.items.get(id) ?? 0) & (COMMITTED | ADDED | CLIENT))) {
-      if (!this.items.overflowed) this.report('RT-TRANSCRIBE-001', `${type} for item ${show(id)}, which was never committed or added`, at);
+    if (type.endsWith('.delta')) {
+      // Streaming ASR models send deltas before the commit (§3.10), so only "after the result" is wrong.
+      if (id !== undefined && this.finishedItems.has(id)) this.report('RT-TRANSCRIBE-004', `transcription delta for ${id} after its result`, at);
+      return;
     }
+    // Transcription sessions have only committed input; realtime sessions also transcribe added items.
+    const origin = this.kind === 'transcription' ? COMMITTED : COMMITTED | ADDED | CLIENT;
+    if (id === undefined || !((this.items.get(id) ?? 0) & origin)) {
+      const what = this.kind === 'transcription' ? 'committed' : 'committed or added';
+      if (!this.items.overflowed) this.report('RT-TRANSCRIBE-001', `${type} for item ${show(id)}, which was not ${what} before`, at);
+    }
+    if (id !== undefined) this.finishedItems.add(id);
     const key = `${id}\u0000${show(ev['content_index'])}`;
     if (this.transcribed.has(key)) this.report('RT-TRANSCRIBE-002', `second transcription result for item ${show(id)} content_index ${show(ev['content_index'])}`, at);
     this.transcribed.add(key);

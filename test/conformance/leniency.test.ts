@@ -5,18 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StreamLine } from '../../harness/conformance/replay.ts';
-import { all, checkFixture, drop, findServer, insertAfter, moveAfter, set, setClose, type FixtureName, type Mutation } from './stream-mutations.ts';
+import { all, checkFixture, drop, insertAfter, moveAfter, moveBefore, set, setClose, type FixtureName, type Mutation } from './stream-mutations.ts';
 
 const AUDIO: FixtureName = 'realtime-audio-response.jsonl';
-
-/** Moves the nth `type` event to just before the mth `beforeType` event. */
-const moveBefore = (type: string, nth: number, beforeType: string, mth = 0): Mutation => (lines) => {
-  const i = findServer(lines, type, nth);
-  const moved = lines[i]!;
-  const rest = [...lines.slice(0, i), ...lines.slice(i + 1)];
-  const j = findServer(rest, beforeType, mth);
-  return [...rest.slice(0, j), moved, ...rest.slice(j)];
-};
 
 const VARIANTS: ReadonlyArray<{ what: string; fixture: FixtureName; mutate: Mutation }> = [
   { what: 'rate_limits.updated after response.done (§9.3)', fixture: AUDIO, mutate: moveAfter('rate_limits.updated', 0, 'response.done') },

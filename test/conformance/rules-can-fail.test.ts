@@ -13,6 +13,7 @@ import {
   FIXTURE_NAMES,
   insertAfter,
   moveAfter,
+  moveBefore,
   set,
   setClose,
   type FixtureName,
@@ -207,11 +208,22 @@ const CASES: Record<RuleId, readonly BreakingCase[]> = {
     { fixture: TX, what: 'negative start', mutate: set('input_audio_buffer.speech_started', 0, 'audio_start_ms', -5) },
   ],
   'RT-VAD-003': [{ fixture: BARGE, what: 'committed item never added', mutate: drop('conversation.item.added', 4) }],
-  'RT-TRANSCRIBE-001': [{ fixture: TX, what: 'completion for an uncommitted item', mutate: set('conversation.item.input_audio_transcription.completed', 1, 'item_id', 'item_F999') }],
+  'RT-VAD-004': [
+    { fixture: BARGE, what: 'committed after item added', mutate: moveAfter('input_audio_buffer.committed', 0, 'conversation.item.added', 0) },
+    { fixture: TX, what: 'transcription committed after item added', mutate: moveAfter('input_audio_buffer.committed', 0, 'conversation.item.added', 0) },
+  ],
+  'RT-TRANSCRIBE-001': [
+    { fixture: TX, what: 'completion for an uncommitted item', mutate: set('conversation.item.input_audio_transcription.completed', 1, 'item_id', 'item_F999') },
+    { fixture: TX, what: 'committed after the completion (added before)', mutate: moveAfter('input_audio_buffer.committed', 0, 'conversation.item.input_audio_transcription.completed', 0) },
+    { fixture: AUDIO, what: 'realtime completion before commit and item', mutate: moveBefore('conversation.item.input_audio_transcription.completed', 0, 'input_audio_buffer.committed') },
+  ],
   'RT-TRANSCRIBE-002': [{ fixture: TX, what: 'completion repeated', mutate: dup('conversation.item.input_audio_transcription.completed', 0) }],
   'RT-TRANSCRIBE-003': [
     { fixture: TX, what: 'token usage sum wrong', mutate: set('conversation.item.input_audio_transcription.completed', 0, 'usage.total_tokens', 27) },
     { fixture: TX, what: 'negative duration', mutate: set('conversation.item.input_audio_transcription.completed', 1, 'usage.seconds', -1) },
+  ],
+  'RT-TRANSCRIBE-004': [
+    { fixture: TX, what: 'delta after completed', mutate: moveAfter('conversation.item.input_audio_transcription.delta', 1, 'conversation.item.input_audio_transcription.completed', 0) },
   ],
   'RT-TRANSLATE-001': [
     { fixture: TR, what: 'audio delta after session.closed', mutate: moveAfter('session.output_audio.delta', 2, 'session.closed') },

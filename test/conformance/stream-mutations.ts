@@ -73,6 +73,15 @@ export const moveAfter = (type: string, nth: number, afterType: string, mth = 0)
   return [...rest.slice(0, j + 1), moved, ...rest.slice(j + 1)];
 };
 
+/** Moves the nth `type` event to just before the mth `beforeType` event. */
+export const moveBefore = (type: string, nth: number, beforeType: string, mth = 0): Mutation => (lines) => {
+  const i = findServer(lines, type, nth);
+  const moved = lines[i]!;
+  const rest = [...lines.slice(0, i), ...lines.slice(i + 1)];
+  const j = findServer(rest, beforeType, mth);
+  return [...rest.slice(0, j), moved, ...rest.slice(j)];
+};
+
 /** Inserts `line` just after the nth `afterType` event. */
 export const insertAfter = (afterType: string, nth: number, line: StreamLine): Mutation => (lines) => {
   const j = findServer(lines, afterType, nth);
