@@ -157,6 +157,9 @@ describe('errors name the file, the field and what was expected', () => {
     const p = await problemsOf(loadText('list.yaml', '- a\n- b\n'));
     expect(p[0]).toMatch(/^list\.yaml: \(top level\): expected a mapping/);
   });
+  it('a bare file name falls back to the shipped scenarios', async () => {
+    expect((await loadScenario('barge-in.yaml', {}, { cwd: dir })).name).toBe('barge-in');
+  });
   it('an unknown scenario name lists the shipped ones', async () => {
     const p = await problemsOf(loadScenario('no-such-scenario'));
     expect(p[0]).toMatch(/^scenario 'no-such-scenario': no such file .*shipped scenarios: .*smoke/);

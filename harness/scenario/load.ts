@@ -92,6 +92,7 @@ export function parseScenarioText(text: string, label: string, isJson: boolean):
 /**
  * Loads, defaults and validates a scenario, with CLI overrides applied by the same resolver.
  * @param pathOrName a bare name (`smoke` → `scenarios/smoke.yaml`, `.yml`, `.json`) or a file path
+ *   (relative to `cwd`; a bare file name not found there is also looked up among the shipped ones)
  * @param overrides CLI flags (`--target`, `--sessions`, `--duration`, `--efforts`, `--seed`,
  *   `--chunk-ms`, `--workers`, `--out`, `--header`)
  * @throws ConfigError `E_SCENARIO` naming the file (or flag), the field path and what was expected
@@ -99,7 +100,10 @@ export function parseScenarioText(text: string, label: string, isJson: boolean):
 export async function loadScenario(pathOrName: string, overrides: ScenarioOverrides = {}, opts: LoadScenarioOptions = {}): Promise<ResolvedScenario> {
   const cwd = opts.cwd ?? process.cwd();
   const dir = opts.scenariosDir ?? SHIPPED_SCENARIOS_DIR;
-  const candidates = isBareName(pathOrName) ? EXTENSIONS.map((ext) => path.join(dir, pathOrName + ext)) : [path.resolve(cwd, pathOrName)];
+  const candidates = isBareName(pathOrName)
+    ? EXTENSIONS.map((ext) => path.join(dir, pathOrName + ext))
+    : // `smoke.yaml` with no folder: the working directory first, then the shipped scenarios.
+      [path.resolve(cwd, pathOrName), ...(path.basename(pathOrName) === pathOrName ? [path.join(dir, pathOrName)] : [])];
   const found = await readFirst(candidates);
   if (!found) {
     const looked = candidates.map((c) => labelFor(c, cwd)).join(', ');

@@ -1,0 +1,40 @@
+/**
+ * Intended times of a scenario (MEASUREMENT.md, "Coordinated omission"): when each session is
+ * meant to start and how long each user thinks. Computed up front from the seed, so arrivals
+ * follow their schedule whatever the server does.
+ */
+import { seededRandom } from './seeded.ts';
+import type { Arrival } from './types.ts';
+
+/**
+ * Intended start of each session, ms after the run starts.
+ * Ramp: evenly over `rampUpS` (session i at `i × rampUpS / sessions`; all at 0 when 0).
+ * Rate: every `1 / perS` s, or exponential gaps with mean `1 / perS` when `poisson` (seeded).
+ */
+export function sessionStartOffsetsMs(arrival: Arrival, sessions: number, seed: number): number[] {
+  const out: number[] = [];
+  if (arrival.type === 'ramp') {
+    for (let i = 0; i < sessions; i++) out.push((i * arrival.rampUpS * 1000) / sessions);
+    return out;
+  }
+  const meanGapMs = 1000 / arrival.perS;
+  const random = seededRandom(seed, 0xa771);
+  let t = 0;
+  for (let i = 0; i < sessions; i++) {
+    out.push(t);
+    // Inverse-CDF draw of an exponential gap; 1 - u avoids log(0).
+    t += arrival.poisson ? -Math.log(1 - random()) * meanGapMs : meanGapMs;
+  }
+  return out;
+}
+
+/**
+ * The think time before a turn, ms: uniform in [minMs, maxMs], seeded by (seed, session, turn) so
+ * it does not depend on the order turns happen in.
+ * @param sessionIndex 0-based; @param turnIndex 1-based
+ */
+export function thinkTimeMsFor(range: { minMs: number; maxMs: number }, seed: number, sessionIndex: number, turnIndex: number): number {
+  if (range.maxMs <= range.minMs) return range.minMs;
+  const random = seededRandom(seed ^ 0x7417, sessionIndex * 100_003 + turnIndex);
+  return range.minMs + random() * (range.maxMs - range.minMs);
+}
