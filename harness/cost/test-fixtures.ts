@@ -1,0 +1,130 @@
+/** Builders of contract values and a small run for the cost tests (hand-computed figures in run-cost.test.ts). */
+import type { SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
+
+const NO_MILESTONES: TurnMilestones = {
+  turnStartUs: null,
+  speechEndSentUs: null,
+  commitSentUs: null,
+  speechStoppedUs: null,
+  committedUs: null,
+  responseCreatedUs: null,
+  firstAudioUs: null,
+  firstTextUs: null,
+  responseDoneUs: null,
+};
+
+/** A completed turn of session 0 with the given overrides (milestones merged). */
+export function turn(over: Partial<Omit<TurnResult, 'milestones'>> & { milestones?: Partial<TurnMilestones> } = {}): TurnResult {
+  const { milestones, ...rest } = over;
+  return {
+    sessionIndex: 0,
+    sessionId: 'sess_1',
+    turnIndex: 1,
+    effort: 'low',
+    model: 'gpt-realtime-2',
+    clipId: 'en-1',
+    mode: 'server_vad',
+    status: 'completed',
+    errorCode: null,
+    responseId: 'resp_1',
+    audioDeltas: [],
+    usage: null,
+    transcriptionUsage: null,
+    toolCalls: 0,
+    bargedIn: false,
+    userSpeechMs: 1500,
+    ...rest,
+    milestones: { ...NO_MILESTONES, ...milestones },
+  };
+}
+
+/** A completed session with the given overrides. */
+export function session(over: Partial<SessionResult> = {}): SessionResult {
+  return {
+    sessionIndex: 0,
+    sessionId: 'sess_1',
+    effort: 'low',
+    model: 'gpt-realtime-2',
+    connectMs: 120,
+    configureMs: 40,
+    connectedMs: 60_000,
+    turnsCompleted: 1,
+    turnsFailed: 0,
+    outcome: 'completed',
+    closeCode: 1000,
+    errors: {},
+    ...over,
+  };
+}
+
+/** The usage example of realtime-protocol.md §6.1 (from the official realtime-costs guide). */
+export const GUIDE_USAGE = {
+  total_tokens: 253,
+  input_tokens: 132,
+  output_tokens: 121,
+  input_token_details: {
+    text_tokens: 119,
+    audio_tokens: 13,
+    image_tokens: 0,
+    cached_tokens: 64,
+    cached_tokens_details: { text_tokens: 64, audio_tokens: 0, image_tokens: 0 },
+  },
+  output_token_details: { text_tokens: 30, audio_tokens: 91 },
+};
+
+/** A second response of a growing conversation: 200 text (128 cached) + 50 audio in; 20 text + 100 audio out. */
+export const SECOND_USAGE = {
+  total_tokens: 370,
+  input_tokens: 250,
+  output_tokens: 120,
+  input_token_details: {
+    text_tokens: 200,
+    audio_tokens: 50,
+    image_tokens: 0,
+    cached_tokens: 128,
+    cached_tokens_details: { text_tokens: 128, audio_tokens: 0, image_tokens: 0 },
+  },
+  output_token_details: { text_tokens: 20, audio_tokens: 100 },
+};
+
+const created = { responseCreatedUs: 1 };
+
+/**
+ * A small run: session 0 (gpt-realtime-2, low, 60 s) with two measured responses; session 1
+ * (gpt-realtime-2, high, 30 s) with two responses without usage (estimated) and a failed turn
+ * that never got a response; session 2 (gpt-realtime-translate, 120 s) priced per minute.
+ */
+export function smallRun(): { turns: TurnResult[]; sessions: SessionResult[] } {
+  const turns: TurnResult[] = [
+    turn({ turnIndex: 1, usage: GUIDE_USAGE, userSpeechMs: 1300, milestones: created }),
+    turn({ turnIndex: 2, usage: SECOND_USAGE, userSpeechMs: 2000, milestones: created }),
+    turn({
+      sessionIndex: 1,
+      effort: 'high',
+      turnIndex: 1,
+      userSpeechMs: 2000,
+      audioDeltas: [
+        { receivedUs: 10, durationMs: 500 },
+        { receivedUs: 20, durationMs: 500 },
+      ],
+      milestones: created,
+    }),
+    turn({ sessionIndex: 1, effort: 'high', turnIndex: 2, status: 'failed', errorCode: 'rate_limit_exceeded', userSpeechMs: 1500 }),
+    turn({ sessionIndex: 1, effort: 'high', turnIndex: 3, userSpeechMs: 1000, audioDeltas: [{ receivedUs: 30, durationMs: 500 }], milestones: created }),
+    turn({
+      sessionIndex: 2,
+      effort: null,
+      model: 'gpt-realtime-translate',
+      turnIndex: 1,
+      userSpeechMs: 5000,
+      audioDeltas: [{ receivedUs: 40, durationMs: 4000 }],
+      milestones: { firstAudioUs: 40 },
+    }),
+  ];
+  const sessions = [
+    session({ sessionIndex: 0, connectedMs: 60_000 }),
+    session({ sessionIndex: 1, effort: 'high', connectedMs: 30_000 }),
+    session({ sessionIndex: 2, effort: null, model: 'gpt-realtime-translate', connectedMs: 120_000 }),
+  ];
+  return { turns, sessions };
+}
