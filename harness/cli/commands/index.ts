@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { registerCorpus } from './corpus.ts';
 import { registerMock } from './mock.ts';
+import { registerRun } from './run.ts';
+import { registerCost } from './cost.ts';
 
 /** Registers one command on the program. `setExitCode` sets the process exit code without exiting. */
 export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every `rth` command, in help order. Each module adds exactly one top-level command. */
-export const commands: RegisterCommand[] = [registerCorpus, registerMock];
+export const commands: RegisterCommand[] = [registerCorpus, registerMock, registerRun, registerCost];
