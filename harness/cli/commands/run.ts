@@ -1,0 +1,123 @@
+/**
+ * `rth run [SCENARIO]`: a thin layer over `runScenario()`. Flags go through the scenario resolver
+ * (the same validation as scenario files; a bad flag names the flag), progress goes to stderr, the
+ * end-of-run table to stdout. The first SIGINT stops new turns and writes the summary; the second
+ * closes everything at once (turns.jsonl and sessions.jsonl are already on disk).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Option } from 'commander';
+import { ConfigError } from '../../errors.ts';
+import { createProgress } from '../../progress/progress.ts';
+import { runScenario } from '../../runner/run-scenario.ts';
+import { DEFAULT_SCENARIO, loadScenario, parseScenarioText, resolveScenario } from '../../scenario/index.ts';
+import type { ResolvedScenario, ScenarioOverrides } from '../../scenario/types.ts';
+import type { CliIo } from '../io.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** Flag values as commander gives them. */
+export interface RunFlags {
+  target?: string;
+  sessions?: string;
+  duration?: string;
+  turns?: string;
+  efforts?: string;
+  out?: string;
+  seed?: string;
+  workers?: string;
+  chunkMs?: string;
+  header?: string[];
+  /** `--no-progress` sets false. */
+  progress: boolean;
+}
+
+/** `--turns N` → `turns_per_session`, or the problem (named like the resolver's). */
+function parseTurns(raw: string): number | string {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < 1) return `--turns: turns_per_session: expected an integer >= 1, got ${JSON.stringify(raw)}`;
+  return n;
+}
+
+/**
+ * Loads the scenario with the flags applied by the scenario resolver. `--turns` is not among the
+ * resolver's overrides, so it is set on the parsed file and the file resolved again (the resolver
+ * then drops the default duration exactly as for a file that sets `turns_per_session`).
+ */
+export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: string = process.cwd()): Promise<ResolvedScenario> {
+  const overrides: ScenarioOverrides = { header: flags.header ?? [] };
+  if (flags.target !== undefined) overrides.target = flags.target;
+  if (flags.sessions !== undefined) overrides.sessions = flags.sessions;
+  if (flags.duration !== undefined) overrides.duration = flags.duration;
+  if (flags.efforts !== undefined) overrides.efforts = flags.efforts;
+  if (flags.out !== undefined) overrides.out = flags.out;
+  if (flags.seed !== undefined) overrides.seed = flags.seed;
+  if (flags.workers !== undefined) overrides.workers = flags.workers;
+  if (flags.chunkMs !== undefined) overrides.chunkMs = flags.chunkMs;
+  const turns = flags.turns === undefined ? undefined : parseTurns(flags.turns);
+  let scenario: ResolvedScenario;
+  try {
+    scenario = await loadScenario(name, overrides, { cwd });
+  } catch (err) {
+    // Report a bad --turns together with the resolver's problems.
+    if (typeof turns === 'string' && err instanceof ConfigError) throw new ConfigError(err.code, [...err.problems, turns]);
+    throw err;
+  }
+  if (typeof turns === 'string') throw new ConfigError('E_SCENARIO', turns);
+  if (turns === undefined || scenario.sourcePath === null) return scenario;
+  const file = scenario.sourcePath;
+  const raw = parseScenarioText(readFileSync(file, 'utf8'), scenario.sourceLabel, path.extname(file).toLowerCase() === '.json') as Record<string, unknown>;
+  return resolveScenario({ ...raw, turns_per_session: turns }, { label: scenario.sourceLabel, path: file, dir: path.dirname(file), cwd }, overrides);
+}
+
+/** Runs the command; returns the exit code. */
+export async function runCommand(name: string, flags: RunFlags, io: CliIo): Promise<number> {
+  const scenario = await scenarioFromFlags(name, flags);
+  const progress = flags.progress ? createProgress({ write: io.err, isTty: io.isTty }) : null;
+  // The live display shows the stop itself; otherwise say what is happening.
+  void io.stopSignal.soft.then(() => {
+    if (!io.isTty || !progress) io.err('rth run: stopping: no new turns; open turns finish (Ctrl-C again to quit now)');
+  });
+  try {
+    const result = await runScenario(scenario, {
+      env: io.env,
+      stopSignal: io.stopSignal,
+      ...(progress ? { onEvent: progress.listener } : {}),
+    });
+    progress?.stop();
+    if (result.table === null) {
+      io.err(`rth run: stopped at once; turns and sessions so far are in ${result.files.turns} and ${result.files.sessions} (no summary written)`);
+    } else {
+      io.out(result.table);
+    }
+    return result.exitCode;
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** Collects a repeatable flag. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers `rth run`. */
+export const registerRun: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('run')
+    .description('Replay the corpus into concurrent Realtime sessions and measure time to first audio per reasoning effort')
+    .argument('[scenario]', `scenario name (scenarios/NAME.yaml) or file path`, DEFAULT_SCENARIO)
+    .option('--target <target>', 'mock (embedded mock, default), openai (OPENAI_API_KEY), or a ws:// / wss:// URL')
+    .option('--sessions <n>', 'concurrent sessions (closed model) or total sessions (arrival rate)')
+    .option('--duration <s>', 'run length, seconds')
+    .option('--turns <n>', 'turns per session')
+    .option('--efforts <list>', 'reasoning efforts, comma-separated (minimal,low,medium,high,xhigh,none)')
+    .option('--out <dir>', 'output folder (default reports/<YYYYMMDD-HHMMSS>-<scenario>/)')
+    .option('--seed <n>', 'seed of effort assignment, clip choice, think times, arrivals')
+    .option('--workers <n>', 'worker threads to spread sessions over')
+    .option('--chunk-ms <n>', 'audio per append frame, ms')
+    .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
+    .option('--no-progress', 'no progress display')
+    .action(async (name: string, flags: RunFlags) => {
+      setExitCode(await runCommand(name, flags, io));
+    });
+};

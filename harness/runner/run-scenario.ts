@@ -1,0 +1,336 @@
+/**
+ * `runScenario`: the product's main job as a library (the `rth run` command is a thin layer).
+ * Resolves the target, prepares the corpus, starts the embedded mock in its own process when asked,
+ * runs every session at its intended arrival time (in this thread or spread over worker threads),
+ * streams each finished turn and session to JSONL as it happens, stops at the run's duration or on
+ * request, and writes the summary, histograms and run record.
+ */
+import path from 'node:path';
+import { monotonicClock, type Clock, type TimerHandle } from '../clock.ts';
+import type { SessionPlan, TurnResult } from '../contract.ts';
+import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
+import type { Finding } from '../conformance/types.ts';
+import { writeHgrm } from '../metrics/hgrm.ts';
+import type { Recorder } from '../metrics/recorder.ts';
+import { buildSummary } from '../metrics/summary.ts';
+import { validateClipIds } from '../scenario/clips.ts';
+import type { ResolvedScenario } from '../scenario/types.ts';
+import type { Transport } from '../transport/transport.ts';
+import { gitCommit, toolVersion } from '../version.ts';
+import { arrivalOffsetsMs } from './arrivals.ts';
+import type { RunEvent, RunListener, StopReason } from './events.ts';
+import { JsonlLog } from './jsonl-log.ts';
+import { computeMeasurementError, readTraceFirstAudio, type MeasurementError } from './measurement-error.ts';
+import { startMockProcess, type MockProcess } from './mock-process.ts';
+import { conformanceCounts, formatRunTable, measurementErrorBlock, runRecord, writeConformance, writeJson, type RunSummaryWithRunner } from './outputs.ts';
+import { clipIdsNeeded, sessionEfforts } from './plans.ts';
+import { NOT_STARTED } from './session-pool.ts';
+import { startShard, type AbortReason, type ShardResult, type ShardSink, type ShardSpec } from './shard.ts';
+import { resolveTarget, sessionUrl } from './target.ts';
+import { spawnWorkerShards } from './worker-pool.ts';
+
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  /** Output folder. Default: the scenario's `out`, else `reports/<YYYYMMDD-HHMMSS>-<name>/` under `cwd`. */
+  outDir?: string;
+  /** Base of the default output folder. Default `process.cwd()`. */
+  cwd?: string;
+  /** Environment (`OPENAI_API_KEY` for `--target openai`). Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The run's clock. Default the monotonic clock (worker threads always use it). */
+  clock?: Clock;
+  /** Receives the run's events (progress display). Default none. */
+  onEvent?: RunListener;
+  /**
+   * Stop requests: `soft` stops new turns, lets open turns finish (bounded by `timeouts.drain_ms`)
+   * and writes the summary; `hard` closes every connection at once and returns without a summary
+   * (the JSONL files are already on disk). Default: none.
+   */
+  stopSignal?: { soft: Promise<void>; hard: Promise<void> };
+  /** Corpus folder. Default the bundled `audio-corpus/`. */
+  corpusDir?: string;
+  /** Test seam: transports for in-thread runs (ignored with workers). Default WebSocket. */
+  transportFactory?: (plan: SessionPlan) => Transport;
+  /** Wall clock for the folder name and `started_at`. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Check conformance of every connection. Default true. */
+  conformance?: boolean;
+}
+
+/** What a run produced. */
+export interface RunResult {
+  readonly outDir: string;
+  /** The summary written to `summary.json`; null after a hard stop (no summary is written then). */
+  readonly summary: RunSummaryWithRunner | null;
+  /** The end-of-run text (verdict first), or null after a hard stop. */
+  readonly table: string | null;
+  /** 0 ok; 1 SLO breach, invalid run or conformance errors; 130 hard stop. */
+  readonly exitCode: number;
+  /** Stopped by a stop request (soft or hard). */
+  readonly interrupted: boolean;
+  /** Files written (absolute). */
+  readonly files: { turns: string; sessions: string; summary: string | null; run: string; histograms: readonly string[]; conformance: string | null; mockTrace: string | null };
+}
+
+/** `YYYYMMDD-HHMMSS` in local time. */
+export function timestampForDir(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Delay between spawning worker threads' start message and the run's first arrival, ms. */
+const WORKER_START_LEAD_MS = 50;
+/** After a hard stop, how long sessions get to report their cut-short turns, ms. */
+const HARD_STOP_GRACE_MS = 1000;
+
+/** A shard (in this thread) or workers, behind one face. */
+interface Execution {
+  stop(): void;
+  abort(reason: AbortReason): void;
+  terminate(): Promise<void>;
+  readonly done: Promise<ShardResult>;
+}
+
+/**
+ * Runs a resolved scenario end to end. Configuration problems (missing key, unknown clip ids,
+ * corpus errors) throw `ConfigError` before any socket opens or file is written.
+ */
+export async function runScenario(scenario: ResolvedScenario, opts: RunOptions = {}): Promise<RunResult> {
+  const clock = opts.clock ?? monotonicClock;
+  const env = opts.env ?? process.env;
+  const emit = (e: RunEvent): void => opts.onEvent?.(e);
+  const now = opts.now ?? (() => new Date());
+  const target = resolveTarget(scenario.target, scenario.headers, env);
+
+  const corpusDir = opts.corpusDir ?? BUNDLED_CORPUS_DIR;
+  const { manifest } = await readManifest(corpusDir);
+  const corpusIds = manifest.clips.map((c) => c.id);
+  validateClipIds(scenario, corpusIds);
+  const clipIds = clipIdsNeeded(scenario, corpusIds);
+  const clips = await loadCorpus(corpusDir, { format: scenario.wireFormat, chunkMs: scenario.chunkMs, ids: clipIds });
+  const corpusHashes = Object.fromEntries(manifest.clips.filter((c) => clipIds.includes(c.id)).map((c) => [c.id, c.sha256]));
+
+  const startedAt = now();
+  const outDir = path.resolve(opts.outDir ?? scenario.outDir ?? path.join(opts.cwd ?? process.cwd(), 'reports', `${timestampForDir(startedAt)}-${scenario.name}`));
+  const files = {
+    turns: path.join(outDir, 'turns.jsonl'),
+    sessions: path.join(outDir, 'sessions.jsonl'),
+    summary: path.join(outDir, 'summary.json'),
+    run: path.join(outDir, 'run.json'),
+    conformance: path.join(outDir, 'conformance.json'),
+    mockTrace: target.type === 'mock' ? path.join(outDir, 'mock-trace.jsonl') : null,
+  };
+  const turnsLog = new JsonlLog(files.turns);
+  const sessionsLog = new JsonlLog(files.sessions);
+
+  let mock: MockProcess | null = null;
+  let execution: Execution | null = null;
+  try {
+    if (target.type === 'mock') {
+      mock = await startMockProcess({
+        seed: scenario.mock.seed,
+        latencyFile: scenario.mock.latencyProfilePath,
+        faults: scenario.mock.faults,
+        maxSessionS: scenario.mock.maxSessionS,
+        tracePath: files.mockTrace,
+      });
+    }
+    const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
+    const url = sessionUrl(base, scenario.kind, scenario.model, target.type === 'url');
+    writeJson(files.run, runRecord(scenario, { target: target.label, outDir, url }));
+
+    // ---- what the sinks collect ----------------------------------------------------------------
+    const firstAudio: Pick<TurnResult, 'responseId' | 'milestones'>[] = [];
+    const findings: Finding[] = [];
+    let notStarted = 0;
+    let maxLateUs = 0;
+    const sink: ShardSink = {
+      onSessionStart: (index, lateUs) => {
+        maxLateUs = Math.max(maxLateUs, lateUs);
+        emit({ type: 'session-start', index, lateUs });
+      },
+      onTurn: (turn, metrics) => {
+        turnsLog.append({ ...turn, metrics });
+        if (turn.milestones.firstAudioUs !== null && turn.responseId !== null) {
+          firstAudio.push({ responseId: turn.responseId, milestones: { ...turn.milestones } });
+        }
+        emit({ type: 'turn', turn, metrics });
+      },
+      onSession: (session, sessionFindings) => {
+        if (session.outcome === NOT_STARTED) notStarted++;
+        sessionsLog.append({ ...session, conformanceFindings: sessionFindings.length });
+        for (const f of sessionFindings) findings.push(f);
+        emit({ type: 'session-end', session, findings: sessionFindings.length });
+      },
+    };
+
+    // ---- start ---------------------------------------------------------------------------------
+    const efforts = sessionEfforts(scenario);
+    const offsetsMs = arrivalOffsetsMs(scenario.arrival, scenario.sessions, scenario.seed);
+    const indices = Array.from({ length: scenario.sessions }, (_, i) => i);
+    const specBase: Omit<ShardSpec, 'runStartUs'> = {
+      scenario,
+      sessionIndices: indices,
+      efforts,
+      offsetsMs,
+      url,
+      headers: target.headers,
+      corpusIds,
+      conformance: opts.conformance ?? true,
+    };
+    let runStartUs: number;
+    if (scenario.workers > 1) {
+      const workers = await spawnWorkerShards(specBase, Math.min(scenario.workers, Math.max(1, scenario.sessions)), corpusDir, clipIds, sink);
+      runStartUs = clock.nowUs() + WORKER_START_LEAD_MS * 1000;
+      workers.start(runStartUs);
+      execution = { stop: () => workers.stop(), abort: (r) => workers.abort(r), terminate: () => workers.terminate(), done: workers.done };
+    } else {
+      runStartUs = clock.nowUs();
+      const shard = startShard({ ...specBase, runStartUs }, sink, { clock, clips, ...(opts.transportFactory ? { transportFactory: opts.transportFactory } : {}) });
+      execution = { stop: () => shard.stop(), abort: (r) => shard.abort(r), terminate: async () => shard.abort('interrupted'), done: shard.done };
+    }
+    emit({
+      type: 'started',
+      scenario: scenario.name,
+      target: target.label,
+      sessions: scenario.sessions,
+      efforts: scenario.efforts,
+      workers: scenario.workers,
+      outDir,
+      durationS: scenario.durationS,
+      runStartUs,
+    });
+
+    // ---- stop control --------------------------------------------------------------------------
+    const exec = execution;
+    let finished = false;
+    let stopReason: StopReason | null = null;
+    let hardStopped = false;
+    const timers: TimerHandle[] = [];
+    const requestStop = (reason: StopReason): void => {
+      if (stopReason !== null || finished) return;
+      stopReason = reason;
+      exec.stop();
+      emit({ type: 'stopping', reason, drainMs: scenario.timeouts.drainMs });
+      timers.push(
+        clock.setTimeout(() => {
+          if (finished) return;
+          emit({ type: 'drain-timeout' });
+          exec.abort('drain_timeout');
+        }, scenario.timeouts.drainMs),
+      );
+    };
+    if (scenario.durationS !== null) {
+      timers.push(clock.setTimeout(() => requestStop('duration'), (runStartUs + scenario.durationS * 1e6 - clock.nowUs()) / 1000));
+    }
+    let hardStop!: () => void;
+    const hardStopped$ = new Promise<'hard'>((resolve) => (hardStop = () => resolve('hard')));
+    void opts.stopSignal?.soft.then(() => requestStop('signal'));
+    void opts.stopSignal?.hard.then(() => {
+      if (finished) return;
+      hardStopped = true;
+      requestStop('signal');
+      emit({ type: 'hard-stop' });
+      exec.abort('interrupted');
+      hardStop();
+    });
+
+    const first = await Promise.race([exec.done, hardStopped$]);
+    if (first === 'hard') {
+      // Give sessions a moment to report the turns the close cut short, then leave.
+      let grace: TimerHandle | null = null;
+      const result = await Promise.race([exec.done.catch(() => null), new Promise<null>((r) => (grace = clock.setTimeout(() => r(null), HARD_STOP_GRACE_MS)))]);
+      if (grace) clock.clearTimeout(grace);
+      finished = true;
+      for (const t of timers) clock.clearTimeout(t);
+      if (result === null) await exec.terminate();
+      turnsLog.close();
+      sessionsLog.close();
+      await mock?.stop();
+      mock = null;
+      return { outDir, summary: null, table: null, exitCode: 130, interrupted: true, files: { ...files, summary: null, histograms: [], conformance: null } };
+    }
+    const shardResult = first;
+    finished = true;
+    for (const t of timers) clock.clearTimeout(t);
+    const endUs = clock.nowUs();
+    emit({ type: 'finishing' });
+    turnsLog.close();
+    sessionsLog.close();
+
+    // ---- ground truth and files ----------------------------------------------------------------
+    let measurement: MeasurementError | null = null;
+    if (mock) {
+      await mock.stop(); // the mock flushes its trace on exit
+      mock = null;
+      measurement = computeMeasurementError(firstAudio, readTraceFirstAudio(files.mockTrace!));
+    }
+    const summary = summarize(scenario, shardResult.recorder, {
+      target: target.label,
+      startedAt,
+      durationS: (endUs - runStartUs) / 1e6,
+      eventLoop: shardResult.eventLoop,
+      interrupted: stopReason === 'signal',
+      corpus: corpusHashes,
+      measurement,
+      findings,
+      notStarted,
+      maxLateUs,
+    });
+    writeJson(files.summary, summary);
+    const histograms = await writeHgrm(shardResult.recorder, outDir);
+    const conformanceFile = writeConformance(outDir, findings);
+    const exitCode = !summary.valid || !summary.slo.passed || summary.conformance.errors > 0 ? 1 : 0;
+    return {
+      outDir,
+      summary,
+      table: formatRunTable(summary, outDir),
+      exitCode,
+      interrupted: stopReason === 'signal' || hardStopped,
+      files: { ...files, histograms, conformance: conformanceFile },
+    };
+  } finally {
+    turnsLog.close();
+    sessionsLog.close();
+    if (mock) await mock.stop();
+  }
+}
+
+interface SummarizeInput {
+  target: string;
+  startedAt: Date;
+  durationS: number;
+  eventLoop: ShardResult['eventLoop'];
+  interrupted: boolean;
+  corpus: Record<string, string>;
+  measurement: MeasurementError | null;
+  findings: readonly Finding[];
+  notStarted: number;
+  maxLateUs: number;
+}
+
+function summarize(scenario: ResolvedScenario, recorder: Recorder, x: SummarizeInput): RunSummaryWithRunner {
+  const base = buildSummary(recorder, {
+    scenario: { name: scenario.name, file: scenario.sourceLabel === '<inline>' ? null : scenario.sourceLabel, description: scenario.description },
+    target: x.target,
+    kind: scenario.kind,
+    model: scenario.model,
+    efforts: scenario.efforts,
+    startedAt: x.startedAt,
+    durationS: x.durationS,
+    chunkMs: scenario.chunkMs,
+    sendLagBudgetMs: scenario.pacing.sendLagP99BudgetMs,
+    stallBudgetMs: scenario.pacing.stallBudgetMs,
+    eventLoop: { maxStallMs: x.eventLoop.maxStallMs, p99DelayMs: x.eventLoop.p99DelayMs },
+    slo: scenario.slo,
+    interrupted: x.interrupted,
+    provenance: { toolVersion: toolVersion(), gitCommit: gitCommit(), corpus: x.corpus, seed: scenario.seed, workers: scenario.workers },
+  });
+  return {
+    ...base,
+    measurement_error_ms: measurementErrorBlock(x.measurement),
+    conformance: conformanceCounts(x.findings),
+    sessions_not_started: x.notStarted,
+    arrival_lateness_ms: { max: Math.round(x.maxLateUs) / 1000 },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Messages between the main thread and `--workers N` threads. Everything here is structured-
+ * cloneable; recorder histograms travel as compressed HDR (base64) and are ADDED on arrival.
+ */
+import type { SessionResult, TurnResult } from '../contract.ts';
+import type { RecorderSnapshot } from '../metrics/recorder.ts';
+import type { EventLoopReport } from '../metrics/self-check.ts';
+import type { TurnMetrics } from '../metrics/turn-metrics.ts';
+import type { PacerStats } from '../pacer/pacer.ts';
+import type { RunFinding } from './conformance-tap.ts';
+import type { AbortReason, ShardSpec } from './shard.ts';
+
+/** `workerData` of a worker thread. */
+export interface WorkerInit {
+  /** The shard, without its start time (sent with `start` once every worker is ready). */
+  readonly spec: Omit<ShardSpec, 'runStartUs'>;
+  /** Corpus directory the worker loads its clips from (the same clips the main thread validated). */
+  readonly corpusDir: string;
+  /** Clip ids to prepare. */
+  readonly clipIds: readonly string[];
+}
+
+/** Main → worker. */
+export type ToWorker = { type: 'start'; runStartUs: number } | { type: 'stop' } | { type: 'abort'; reason: AbortReason };
+
+/** Worker → main. */
+export type FromWorker =
+  /** Corpus loaded; waiting for `start`. */
+  | { type: 'ready' }
+  | { type: 'session-start'; index: number; lateUs: number }
+  | { type: 'turn'; turn: TurnResult; metrics: TurnMetrics }
+  | { type: 'session'; session: SessionResult; findings: readonly RunFinding[] }
+  | { type: 'done'; recorder: RecorderSnapshot; pacer: PacerStats; eventLoop: EventLoopReport }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,58 @@
+/**
+ * A `--workers N` thread: loads the corpus, runs its shard of sessions with its own pacer and
+ * recorder on the real monotonic clock (CLOCK_MONOTONIC is shared with the main thread, so the
+ * run's start time means the same instant here), and streams turns and sessions to the main thread,
+ * which writes the files. Started through worker-entry.mjs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { monotonicClock } from '../clock.ts';
+import { loadCorpus } from '../corpus/load-corpus.ts';
+import { startShard } from './shard.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('harness/runner/worker.ts must run in a worker thread');
+const post = (m: FromWorker): void => port.postMessage(m);
+
+async function main(init: WorkerInit): Promise<void> {
+  const { spec } = init;
+  const clips = await loadCorpus(init.corpusDir, { format: spec.scenario.wireFormat, chunkMs: spec.scenario.chunkMs, ids: init.clipIds });
+  let early: ToWorker | null = null;
+  const runStartUs = await new Promise<number>((resolve) => {
+    const onStart = (m: ToWorker): void => {
+      if (m.type !== 'start') {
+        if (early?.type !== 'abort') early = m;
+        return;
+      }
+      port!.off('message', onStart);
+      resolve(m.runStartUs);
+    };
+    port!.on('message', onStart);
+    post({ type: 'ready' });
+  });
+  const shard = startShard(
+    { ...spec, runStartUs },
+    {
+      onSessionStart: (index, lateUs) => post({ type: 'session-start', index, lateUs }),
+      onTurn: (turn, metrics) => post({ type: 'turn', turn, metrics }),
+      onSession: (session, findings) => post({ type: 'session', session, findings }),
+    },
+    { clock: monotonicClock, clips },
+  );
+  port!.on('message', (m: ToWorker) => {
+    if (m.type === 'stop') shard.stop();
+    else if (m.type === 'abort') shard.abort(m.reason);
+  });
+  // A stop that came while the corpus loaded (a start message still follows it).
+  const pending = early as ToWorker | null;
+  if (pending?.type === 'abort') shard.abort(pending.reason);
+  else if (pending?.type === 'stop') shard.stop();
+  const result = await shard.done;
+  post({ type: 'done', recorder: result.recorder.encode(), pacer: result.pacer, eventLoop: result.eventLoop });
+  port!.close();
+}
+
+main(workerData as WorkerInit).catch((err: unknown) => {
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  port.close();
+});
