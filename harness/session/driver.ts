@@ -119,21 +119,30 @@ class SessionDriver implements SessionHost {
   }
 
   async run(): Promise<SessionResult> {
-    void this.deps.signal?.stopNewTurns.then(() => {
-      this.stopping = true;
-      this.engine.dropUnstarted();
-      this.wake();
-    });
-    const opened = await this.openConnection();
-    if (opened !== true) {
-      this.outcome = opened;
+    // The runner's stop promise outlives sessions: its callback must not keep a finished driver alive.
+    const ref: { driver: SessionDriver | null } = { driver: this };
+    void this.deps.signal?.stopNewTurns.then(() => ref.driver?.stop());
+    try {
+      const opened = await this.openConnection();
+      if (opened !== true) {
+        this.outcome = opened;
+        return this.result();
+      }
+      if (this.engine instanceof TranslationEngine) await this.translationLoop(this.engine);
+      else await this.turnLoop(this.engine);
+      if (this.stopping && this.engine.nextTurn < this.plan.turns.length && this.outcome === 'completed') this.outcome = 'stopped';
+      this.closeCleanly();
       return this.result();
+    } finally {
+      ref.driver = null;
     }
-    if (this.engine instanceof TranslationEngine) await this.translationLoop(this.engine);
-    else await this.turnLoop(this.engine);
-    if (this.stopping && this.engine.nextTurn < this.plan.turns.length && this.outcome === 'completed') this.outcome = 'stopped';
-    this.closeCleanly();
-    return this.result();
+  }
+
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.engine.dropUnstarted();
+    this.wake();
   }
 
   // ---- SessionHost ----------------------------------------------------------------------------

@@ -230,6 +230,28 @@ describe('session driver against the mock over sockets', () => {
     expect(r.turns[0]).toMatchObject({ status: 'failed', errorCode: 'tool_loop_limit', toolCalls: 8 });
   });
 
+  it('dropped socket (mock drop fault, 1006): reconnect with back-off, the lost turn is recorded', async () => {
+    const r = await runAgainstMock(
+      { url: '/v1/realtime?model=gpt-realtime-2', kind: 'realtime', turns: [turn('uk-weather-kyiv'), turn('uk-set-alarm', 200)] },
+      { faults: ['drop:p=1,after_events=6'] },
+    );
+    expect(r.turns.map((t) => [t.status, t.errorCode])).toEqual([
+      ['failed', 'abnormal_close'],
+      ['failed', 'abnormal_close'],
+    ]);
+    expect(r.result.recoveries).toMatchObject([
+      { fault: 'abnormal_close', turnIndex: 1, recovered: true, turnsLost: 1, detail: 'close_1006' },
+      { fault: 'abnormal_close', turnIndex: 2, recovered: true, turnsLost: 1, detail: 'close_1006' },
+    ]);
+    expect(r.result.outcome).toBe('completed');
+  });
+
+  it('server_error (mock fault): retried once, then the turn fails', async () => {
+    const r = await runAgainstMock({ url: '/v1/realtime?model=gpt-realtime-2', kind: 'realtime', turns: [turn('uk-weather-kyiv')] }, { faults: ['server_error:p=1'] });
+    expect(r.turns[0]).toMatchObject({ status: 'failed', errorCode: 'server_error' });
+    expect(r.result.recoveries).toMatchObject([{ fault: 'server_error', recovered: false, attempts: 1 }]);
+  });
+
   it('rate limit (mock rate_limit fault): the turn is retried after the hint', async () => {
     const r = await runAgainstMock(
       { url: '/v1/realtime?model=gpt-realtime-2', kind: 'realtime', turns: [turn('uk-weather-kyiv')] },
