@@ -46,7 +46,7 @@ describe('TextAccumulator', () => {
 
   it('switches to a hash beyond 64 KiB and still detects differences', () => {
     const acc = new TextAccumulator();
-    const chunk = 'abcdefgh'.repeat(1024);
+    const chunk = "abcdefgh".repeat(1024);
     for (let i = 0; i < 10; i++) acc.append(chunk);
     const full = chunk.repeat(10);
     expect(acc.mismatch(full)).toBeNull();

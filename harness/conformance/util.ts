@@ -45,24 +45,53 @@ export function base64DecodedBytes(s: string): number {
   return (s.length / 4) * 3 - pad;
 }
 
+/**
+ * Insertion order of a bounded collection: a ring of keys, so evicting the oldest is O(1)
+ * (iterating a JS Set/Map from the front after many deletions is not).
+ */
+class KeyRing {
+  private readonly keys: (string | undefined)[];
+  private head = 0;
+  private count = 0;
+  constructor(readonly capacity: number) {
+    this.keys = new Array<string | undefined>(Math.max(1, capacity));
+  }
+  /** Appends `k`; returns the evicted oldest key when the ring was full. */
+  push(k: string): string | undefined {
+    const cap = this.keys.length;
+    if (this.count < cap) {
+      this.keys[(this.head + this.count++) % cap] = k;
+      return undefined;
+    }
+    const old = this.keys[this.head];
+    this.keys[this.head] = k;
+    this.head = (this.head + 1) % cap;
+    return old;
+  }
+}
+
 /** A set that remembers only its last `capacity` insertions (FIFO eviction). */
 export class BoundedSet {
   private readonly set = new Set<string>();
+  private readonly ring: KeyRing;
   /** Whether anything was ever evicted (then "absent" no longer proves "never seen"). */
   overflowed = false;
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ring = new KeyRing(capacity);
+  }
   has(k: string): boolean {
     return this.set.has(k);
   }
   add(k: string): void {
     if (this.set.has(k)) return;
     this.set.add(k);
-    if (this.set.size > this.capacity) {
-      const first = this.set.values().next().value as string;
-      this.set.delete(first);
+    const evicted = this.ring.push(k);
+    if (evicted !== undefined) {
+      this.set.delete(evicted);
       this.overflowed = true;
     }
   }
+  /** Forgets `k` (its ring slot is reclaimed when it comes up for eviction). */
   delete(k: string): void {
     this.set.delete(k);
   }
@@ -71,9 +100,12 @@ export class BoundedSet {
 /** A map that keeps only its last `capacity` inserted keys (FIFO eviction). */
 export class BoundedMap<V> {
   private readonly map = new Map<string, V>();
+  private readonly ring: KeyRing;
   /** Whether anything was ever evicted. */
   overflowed = false;
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ring = new KeyRing(capacity);
+  }
   get(k: string): V | undefined {
     return this.map.get(k);
   }
@@ -81,10 +113,9 @@ export class BoundedMap<V> {
     return this.map.has(k);
   }
   set(k: string, v: V): void {
-    if (!this.map.has(k) && this.map.size >= this.capacity) {
-      const first = this.map.keys().next().value as string;
-      this.map.delete(first);
-      this.overflowed = true;
+    if (!this.map.has(k)) {
+      const evicted = this.ring.push(k);
+      if (evicted !== undefined && this.map.delete(evicted)) this.overflowed = true;
     }
     this.map.set(k, v);
   }
