@@ -9,7 +9,7 @@
  * per session counters, the recovery records and a capped text history for re-seeding.
  */
 import type { Clock } from '../clock.ts';
-import type { Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
+import type { FaultKind, Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
 import { buildSilenceFrame, ClientEventBuilder, translationFramesOf } from '../protocol/client-events.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -21,7 +21,6 @@ import type { SessionHost } from './session-host.ts';
 import { TranslationEngine } from './translation.ts';
 import { TurnEngine } from './turn-engine.ts';
 import type { TurnContext, TurnTracker } from './turn-tracker.ts';
-import type { FaultKind } from '../contract.ts';
 
 /** Which connection of which session an observed event came from (for conformance rules). */
 export interface SessionEventContext {
