@@ -16,9 +16,9 @@ export function formatUsd(usd: number | null): string {
   return '$' + usd.toFixed(Math.min(digits, 10));
 }
 
-/** A money figure with the card's date beside it. */
+/** A money figure with the card's date beside it; `n/a` for null. */
 export function usdAt(usd: number | null, asOf: string): string {
-  return `${formatUsd(usd)} @${asOf}`;
+  return usd === null || !Number.isFinite(usd) ? 'n/a' : `${formatUsd(usd)} @${asOf}`;
 }
 
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
@@ -73,8 +73,9 @@ export function formatRunCost(cost: RunCost, source: string, warnings: readonly 
   }
   const notes: string[] = [];
   if (cost.estimated.responses)
-    notes.push(`${cost.estimated.responses} response(s) had no usage: estimated from audio durations (user ${USER_AUDIO_TOKENS_PER_S} tok/s, assistant ${ASSISTANT_AUDIO_TOKENS_PER_S} tok/s), ${usdAt(cost.total.estimatedUsd, asOf)} of the total`);
+    notes.push(`${cost.estimated.responses} response(s) had no usage: estimated from audio durations (user ${USER_AUDIO_TOKENS_PER_S} tok/s, assistant ${ASSISTANT_AUDIO_TOKENS_PER_S} tok/s, earlier turns' audio as input context; text and caching not modelled)`);
   if (cost.estimated.minuteSessions) notes.push(`${cost.estimated.minuteSessions} per-minute-model session(s) priced by connected minutes (no duration usage reported): estimated`);
+  if (cost.total.estimatedUsd > 0) notes.push(`estimated part of the total: ${usdAt(cost.total.estimatedUsd, asOf)}`);
   for (const r of cost.total.reasons) notes.push(`n/a: ${r}; priced part ${usdAt(cost.total.knownUsd, asOf)}`);
   notes.push(...warnings);
   if (notes.length) out.push('', 'Notes:', ...notes.map((n) => `  - ${n}`));
