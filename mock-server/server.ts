@@ -13,6 +13,7 @@ import { ConfigError } from '../harness/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import type { MockErrorSpec, ResolvedMockOptions, SessionKind, TraceSink } from './contract.ts';
+import type { ServerEventOf } from '../harness/protocol/types.ts';
 import {
   callIdUnsupported,
   conflictingUrlParameters,
@@ -214,7 +215,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const fatal = (e: MockErrorSpec): void => {
       // §1.2: the upgrade succeeds, one `error` event, then close 3000 `<type>.<code>`.
       const type = e.type ?? 'invalid_request_error';
-      ws.send(JSON.stringify({ type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } }));
+      const event: ServerEventOf<'error'> = { type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } };
+      ws.send(JSON.stringify(event));
       ws.close(3000, `${type}.${e.code ?? 'error'}`);
     };
     const route = routeUpgrade(url);

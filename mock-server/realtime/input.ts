@@ -161,13 +161,14 @@ export class InputController {
     const format = state.session.audio.input.format;
     const audio = result.ok ? result.audio : null;
     const audioMs = result.ok ? result.durationMs : 0;
+    // The real service sends `transcript: null` until transcription completes; the SDK types it as optional string.
     const item: ConversationItem = { id: itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null as unknown as string }] };
     const stored: StoredItem = { item, userAudio: audio, userAudioMs: audioMs, userAudioFormat: format, assistant: null };
     const previous = state.conversation.last()?.item.id ?? null;
     ctx.send(ev({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous } satisfies Omit<ServerEventOf<'input_audio_buffer.committed'>, 'event_id'>));
     state.conversation.insert(stored);
-    ctx.send(ev({ type: 'conversation.item.added', previous_item_id: previous, item: structuredClone(item) }));
-    ctx.send(ev({ type: 'conversation.item.done', previous_item_id: previous, item: structuredClone(item) }));
+    ctx.send(ev({ type: 'conversation.item.added', previous_item_id: previous, item: structuredClone(item) } satisfies Omit<ServerEventOf<'conversation.item.added'>, 'event_id'>));
+    ctx.send(ev({ type: 'conversation.item.done', previous_item_id: previous, item: structuredClone(item) } satisfies Omit<ServerEventOf<'conversation.item.done'>, 'event_id'>));
     state.turnCount += 1;
     state.turnAnswered = false;
     state.lastTurnEndUs = ctx.clock.nowUs();

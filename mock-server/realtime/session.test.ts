@@ -307,6 +307,22 @@ describe('responses', () => {
     expect(inputs[2]).toBeGreaterThan(inputs[1]!);
   });
 
+  it('reports cached tokens for the conversation prefix shared with the previous response', () => {
+    const ctx = open();
+    ctx.receive({ type: 'session.update', session: { type: 'realtime', instructions: 'Be helpful. '.repeat(450) } });
+    userText(ctx);
+    ctx.receive({ type: 'response.create' });
+    ctx.advanceMs(60_000);
+    expect(last(ctx, 'response.done')['response'].usage.input_token_details.cached_tokens).toBe(0);
+    userText(ctx, 'And tomorrow?');
+    ctx.receive({ type: 'response.create' });
+    ctx.advanceMs(60_000);
+    const u = last(ctx, 'response.done')['response'].usage;
+    expect(u.input_token_details.cached_tokens).toBeGreaterThanOrEqual(1024);
+    expect(u.input_token_details.cached_tokens_details.text_tokens).toBe(u.input_token_details.cached_tokens);
+    expect(checkUsageInvariants(u)).toEqual([]);
+  });
+
   it('response.create input [] bills only the instructions; item references are checked', () => {
     const ctx = open();
     userText(ctx);

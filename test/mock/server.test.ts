@@ -186,6 +186,29 @@ describe('TLS', () => {
   });
 });
 
+describe('TLS from --cert/--key files', () => {
+  it('serves wss:// with the given PEM files and names a bad file in a ConfigError', async () => {
+    const { generateSelfSigned } = await import('../../mock-server/tls.ts');
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'rth-tls-'));
+    try {
+      const m = await generateSelfSigned('127.0.0.1');
+      await writeFile(join(dir, 'cert.pem'), m.certPem);
+      await writeFile(join(dir, 'key.pem'), m.keyPem);
+      const s = await server({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
+      expect(s.url).toMatch(/^wss:/);
+      expect(s.certPem).toBe(m.certPem);
+      const c = await connect(s, undefined, { ca: m.certPem });
+      await c.waitFor('session.created');
+      await expect(startFastServer({ certFile: join(dir, 'missing.pem'), keyFile: join(dir, 'key.pem') })).rejects.toThrow(/--cert .*missing\.pem: cannot read/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('connection loop', () => {
   it('answers bad frames with errors, stays open, and leaves other sessions alone', async () => {
     const s = await server();
