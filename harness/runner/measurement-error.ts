@@ -12,8 +12,15 @@ export interface MeasurementError {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
-  /** Smallest difference seen, ms (negative would mean the clocks disagree: a bug). */
+  /**
+   * Smallest difference seen, ms. Slightly negative values are possible while the mock stamps
+   * `first_audio_sent_us` after its `send()` returned: on loopback the harness can receive and
+   * stamp the frame before the mock process runs its next line. Far below zero would mean the
+   * stamps are not comparable (a bug).
+   */
   minMs: number | null;
+  /** Matched responses whose harness stamp came before the mock's stamp (recorded as 0 in the percentiles). */
+  negative: number;
 }
 
 /** Reads the mock's `--trace` JSONL into response id → first audio sent (µs, monotonic). Tolerates a torn last line. */
@@ -43,6 +50,7 @@ export function computeMeasurementError(turns: Iterable<Pick<TurnResult, 'respon
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   let matched = 0;
   let unmatched = 0;
+  let negative = 0;
   let minUs = Infinity;
   for (const t of turns) {
     const harnessUs = t.milestones.firstAudioUs;
@@ -54,6 +62,7 @@ export function computeMeasurementError(turns: Iterable<Pick<TurnResult, 'respon
     }
     const diffUs = harnessUs - mockUs;
     minUs = Math.min(minUs, diffUs);
+    if (diffUs < 0) negative += 1;
     h.recordValue(Math.max(1, Math.round(diffUs)));
     matched += 1;
   }
@@ -65,6 +74,7 @@ export function computeMeasurementError(turns: Iterable<Pick<TurnResult, 'respon
     p99Ms: matched ? ms(h.getValueAtPercentile(99)) : null,
     maxMs: matched ? ms(h.maxValue) : null,
     minMs: matched ? ms(minUs) : null,
+    negative,
   };
   h.destroy();
   return result;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { ConfigError } from '../errors.ts';
 
 /** Options for the embedded mock started as a child process. */
 export interface MockProcessOptions {
@@ -14,6 +15,8 @@ export interface MockProcessOptions {
   maxSessionS?: number | null;
   /** Where the mock writes its ground-truth trace (default: none). */
   tracePath?: string | null;
+  /** Multiplies every delay of the latency profile (`--latency-scale`; default 1). */
+  latencyScale?: number;
   /** How long to wait for the `listening` line, ms (default 20000). */
   startTimeoutMs?: number;
 }
@@ -37,6 +40,7 @@ const binPath = fileURLToPath(new URL('../../bin/rth.mjs', import.meta.url));
 export async function startMockProcess(opts: MockProcessOptions = {}): Promise<MockProcess> {
   const args = [binPath, 'mock', '--host', '127.0.0.1', '--port', '0', '--seed', String(opts.seed ?? 1)];
   if (opts.latencyFile) args.push('--latency', opts.latencyFile);
+  if (opts.latencyScale !== undefined && opts.latencyScale !== 1) args.push('--latency-scale', String(opts.latencyScale));
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.maxSessionS != null) args.push('--max-session-s', String(opts.maxSessionS));
   if (opts.tracePath) args.push('--trace', opts.tracePath);
@@ -61,7 +65,11 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`embedded mock exited (code ${code}, signal ${signal}) before listening: ${stderr.join('').trim()}`));
+      const text = stderr.join('').trim();
+      // The mock reports its own configuration errors (latency profile, faults) as `rth: E_…: …`.
+      const config = /rth: (E_[A-Z_]+): ([\s\S]*)/.exec(text);
+      if (config) reject(new ConfigError(config[1]!, `embedded mock: ${config[2]!.trim()}`));
+      else reject(new Error(`embedded mock exited (code ${code}, signal ${signal}) before listening: ${text}`));
     });
   });
   return { url, pid: child.pid!, stop: () => stopChild(child) };

@@ -31,7 +31,16 @@ export interface RunSummaryWithRunner extends RunSummary {
    * Harness `first_audio` stamp minus the mock's send stamp of the same delta (MEASUREMENT.md,
    * "Ground truth from the mock"), ms; null when the target is not the embedded mock.
    */
-  measurement_error_ms: { matched: number; unmatched: number; p50: number | null; p99: number | null; max: number | null; min: number | null } | null;
+  measurement_error_ms: {
+    matched: number;
+    unmatched: number;
+    p50: number | null;
+    p99: number | null;
+    max: number | null;
+    min: number | null;
+    /** Matched responses stamped by the harness before the mock's post-send stamp (counted as 0 in p50/p99). */
+    negative: number;
+  } | null;
   /** Passive conformance findings over every connection of the run. */
   conformance: ConformanceCounts;
   /** Sessions whose intended arrival came after new turns stopped. */
@@ -43,7 +52,7 @@ export interface RunSummaryWithRunner extends RunSummary {
 /** `summary.json`'s measurement error block from {@link MeasurementError}. */
 export function measurementErrorBlock(e: MeasurementError | null): RunSummaryWithRunner['measurement_error_ms'] {
   if (!e) return null;
-  return { matched: e.matched, unmatched: e.unmatched, p50: e.p50Ms, p99: e.p99Ms, max: e.maxMs, min: e.minMs };
+  return { matched: e.matched, unmatched: e.unmatched, p50: e.p50Ms, p99: e.p99Ms, max: e.maxMs, min: e.minMs, negative: e.negative };
 }
 
 /** Conformance counts of a run's findings. */

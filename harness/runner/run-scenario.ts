@@ -5,9 +5,10 @@
  * streams each finished turn and session to JSONL as it happens, stops at the run's duration or on
  * request, and writes the summary, histograms and run record.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicClock, type Clock, type TimerHandle } from '../clock.ts';
-import type { SessionPlan, TurnResult } from '../contract.ts';
+import type { PreparedClip, SessionPlan, TurnResult } from '../contract.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
 import type { Finding } from '../conformance/types.ts';
 import { writeHgrm } from '../metrics/hgrm.ts';
@@ -107,7 +108,6 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
   const corpusIds = manifest.clips.map((c) => c.id);
   validateClipIds(scenario, corpusIds);
   const clipIds = clipIdsNeeded(scenario, corpusIds);
-  const clips = await loadCorpus(corpusDir, { format: scenario.wireFormat, chunkMs: scenario.chunkMs, ids: clipIds });
   const corpusHashes = Object.fromEntries(manifest.clips.filter((c) => clipIds.includes(c.id)).map((c) => [c.id, c.sha256]));
 
   const startedAt = now();
@@ -120,21 +120,38 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     conformance: path.join(outDir, 'conformance.json'),
     mockTrace: target.type === 'mock' ? path.join(outDir, 'mock-trace.jsonl') : null,
   };
+
+  // The mock starts (in its own process) while the corpus is decoded here: both take seconds.
+  let mockStarting: Promise<MockProcess> | null = null;
+  if (target.type === 'mock') {
+    // The mock appends to its trace, and seeded response ids repeat across runs with one seed:
+    // a trace left by an earlier run into the same folder would match this run's turns.
+    rmSync(files.mockTrace!, { force: true });
+    mockStarting = startMockProcess({
+      seed: scenario.mock.seed,
+      latencyFile: scenario.mock.latencyProfilePath,
+      faults: scenario.mock.faults,
+      maxSessionS: scenario.mock.maxSessionS,
+      tracePath: files.mockTrace,
+    });
+    // Handled below; this keeps a failure during corpus loading from counting as unhandled.
+    mockStarting.catch(() => undefined);
+  }
+  let clips: Map<string, PreparedClip>;
+  try {
+    clips = await loadCorpus(corpusDir, { format: scenario.wireFormat, chunkMs: scenario.chunkMs, ids: clipIds });
+  } catch (err) {
+    await mockStarting?.then((m) => m.stop(), () => undefined);
+    if (files.mockTrace) rmSync(files.mockTrace, { force: true });
+    throw err;
+  }
+
   const turnsLog = new JsonlLog(files.turns);
   const sessionsLog = new JsonlLog(files.sessions);
-
   let mock: MockProcess | null = null;
   let execution: Execution | null = null;
   try {
-    if (target.type === 'mock') {
-      mock = await startMockProcess({
-        seed: scenario.mock.seed,
-        latencyFile: scenario.mock.latencyProfilePath,
-        faults: scenario.mock.faults,
-        maxSessionS: scenario.mock.maxSessionS,
-        tracePath: files.mockTrace,
-      });
-    }
+    if (mockStarting) mock = await mockStarting;
     const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
     const url = sessionUrl(base, scenario.kind, scenario.model, target.type === 'url');
     writeJson(files.run, runRecord(scenario, { target: target.label, outDir, url }));
@@ -180,7 +197,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     };
     let runStartUs: number;
     if (scenario.workers > 1) {
-      const workers = await spawnWorkerShards(specBase, Math.min(scenario.workers, Math.max(1, scenario.sessions)), corpusDir, clipIds, sink);
+      const workers = await spawnWorkerShards(specBase, Math.min(scenario.workers, Math.max(1, scenario.sessions)), [...clips.values()], sink);
       runStartUs = clock.nowUs() + WORKER_START_LEAD_MS * 1000;
       workers.start(runStartUs);
       execution = { stop: () => workers.stop(), abort: (r) => workers.abort(r), terminate: () => workers.terminate(), done: workers.done };

@@ -89,6 +89,8 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
     startAtUs: spec.runStartUs + (spec.offsetsMs[i] ?? 0) * 1000,
   }));
   let aborted: AbortReason | null = null;
+  /** Sessions with a turn the harness's own close cut short. */
+  const cutShort = new Set<number>();
   const silence = silenceFrame(scenario.wireFormat, scenario.chunkMs);
   const monitor = startEventLoopMonitor({ clock: deps.clock, stallThresholdMs: scenario.pacing.stallBudgetMs });
   const pool = new SessionPool({
@@ -100,11 +102,15 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
     conformance: spec.conformance ?? true,
     onSessionStart: (index, lateUs) => sink.onSessionStart(index, lateUs),
     onTurn: (t) => {
-      const turn = aborted && t.status !== 'completed' && !(t.status === 'cancelled' && t.bargedIn) ? { ...t, status: 'aborted' as const, errorCode: aborted } : t;
+      let turn = t;
+      if (aborted && t.status !== 'completed' && !(t.status === 'cancelled' && t.bargedIn)) {
+        turn = { ...t, status: 'aborted', errorCode: aborted };
+        cutShort.add(t.sessionIndex);
+      }
       sink.onTurn(turn, recorder.recordTurn(turn));
     },
     onSession: (s, findings) => {
-      const session = aborted && s.outcome !== 'completed' && s.outcome !== 'stopped' && s.outcome !== NOT_STARTED ? { ...s, outcome: 'aborted' } : s;
+      const session = cutShort.has(s.sessionIndex) ? { ...s, outcome: 'aborted' } : s;
       // Not-started sessions never ran: they are counted by the runner, not as failed sessions.
       // `stopped` (the run's stop came before the plan's last turn) is the normal end of a
       // duration-bounded session; Recorder.classifySession counts only `completed` as completed.

@@ -2,7 +2,7 @@
  * Messages between the main thread and `--workers N` threads. Everything here is structured-
  * cloneable; recorder histograms travel as compressed HDR (base64) and are ADDED on arrival.
  */
-import type { SessionResult, TurnResult } from '../contract.ts';
+import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
 import type { RecorderSnapshot } from '../metrics/recorder.ts';
 import type { EventLoopReport } from '../metrics/self-check.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
@@ -14,10 +14,11 @@ import type { AbortReason, ShardSpec } from './shard.ts';
 export interface WorkerInit {
   /** The shard, without its start time (sent with `start` once every worker is ready). */
   readonly spec: Omit<ShardSpec, 'runStartUs'>;
-  /** Corpus directory the worker loads its clips from (the same clips the main thread validated). */
-  readonly corpusDir: string;
-  /** Clip ids to prepare. */
-  readonly clipIds: readonly string[];
+  /**
+   * The prepared clips, copied from the main thread (a few MB of strings clone in milliseconds;
+   * decoding and resampling them again in every worker would take seconds of CPU).
+   */
+  readonly clips: readonly PreparedClip[];
 }
 
 /** Main → worker. */
@@ -25,7 +26,7 @@ export type ToWorker = { type: 'start'; runStartUs: number } | { type: 'stop' } 
 
 /** Worker → main. */
 export type FromWorker =
-  /** Corpus loaded; waiting for `start`. */
+  /** Modules loaded; waiting for `start`. */
   | { type: 'ready' }
   | { type: 'session-start'; index: number; lateUs: number }
   | { type: 'turn'; turn: TurnResult; metrics: TurnMetrics }

@@ -5,6 +5,7 @@
  * percentiles averaged).
  */
 import { Worker } from 'node:worker_threads';
+import type { PreparedClip } from '../contract.ts';
 import { Recorder, type RecorderSnapshot } from '../metrics/recorder.ts';
 import type { PacerStats } from '../pacer/pacer.ts';
 import type { EventLoopReport } from '../metrics/self-check.ts';
@@ -18,7 +19,7 @@ export function roundRobin(sessionIndices: readonly number[], n: number, w: numb
   return sessionIndices.filter((_, k) => k % n === w);
 }
 
-/** Workers that loaded their corpus and wait for `start`. */
+/** Workers that are ready and wait for `start`. */
 export interface WorkerShards {
   /** Starts every worker's sessions relative to `runStartUs`. */
   start(runStartUs: number): void;
@@ -55,21 +56,20 @@ export function worstEventLoop(a: EventLoopReport, b: EventLoopReport): EventLoo
 }
 
 /**
- * Spawns `n` workers for the spec's sessions and resolves once each has loaded its corpus.
+ * Spawns `n` workers for the spec's sessions and resolves once each is ready to start.
  * @param spec the whole run's shard spec (its `sessionIndices` are split round-robin)
  */
 export async function spawnWorkerShards(
   spec: Omit<ShardSpec, 'runStartUs'>,
   n: number,
-  corpusDir: string,
-  clipIds: readonly string[],
+  clips: readonly PreparedClip[],
   sink: ShardSink,
 ): Promise<WorkerShards> {
   const workers: Worker[] = [];
   const results: Promise<{ snapshot: RecorderSnapshot; pacer: PacerStats; eventLoop: EventLoopReport }>[] = [];
   const ready: Promise<void>[] = [];
   for (let w = 0; w < n; w++) {
-    const init: WorkerInit = { spec: { ...spec, sessionIndices: roundRobin(spec.sessionIndices, n, w) }, corpusDir, clipIds };
+    const init: WorkerInit = { spec: { ...spec, sessionIndices: roundRobin(spec.sessionIndices, n, w) }, clips };
     const worker = new Worker(ENTRY, { workerData: init });
     workers.push(worker);
     let markReady!: () => void;

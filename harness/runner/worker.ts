@@ -1,12 +1,11 @@
 /**
- * A `--workers N` thread: loads the corpus, runs its shard of sessions with its own pacer and
+ * A `--workers N` thread: takes the prepared clips, runs its shard of sessions with its own pacer and
  * recorder on the real monotonic clock (CLOCK_MONOTONIC is shared with the main thread, so the
  * run's start time means the same instant here), and streams turns and sessions to the main thread,
  * which writes the files. Started through worker-entry.mjs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { monotonicClock } from '../clock.ts';
-import { loadCorpus } from '../corpus/load-corpus.ts';
 import { startShard } from './shard.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-messages.ts';
 
@@ -16,7 +15,7 @@ const post = (m: FromWorker): void => port.postMessage(m);
 
 async function main(init: WorkerInit): Promise<void> {
   const { spec } = init;
-  const clips = await loadCorpus(init.corpusDir, { format: spec.scenario.wireFormat, chunkMs: spec.scenario.chunkMs, ids: init.clipIds });
+  const clips = new Map(init.clips.map((c) => [c.id, c]));
   let early: ToWorker | null = null;
   const runStartUs = await new Promise<number>((resolve) => {
     const onStart = (m: ToWorker): void => {
@@ -43,7 +42,7 @@ async function main(init: WorkerInit): Promise<void> {
     if (m.type === 'stop') shard.stop();
     else if (m.type === 'abort') shard.abort(m.reason);
   });
-  // A stop that came while the corpus loaded (a start message still follows it).
+  // A stop that came before the start message (it still follows).
   const pending = early as ToWorker | null;
   if (pending?.type === 'abort') shard.abort(pending.reason);
   else if (pending?.type === 'stop') shard.stop();
