@@ -31,6 +31,8 @@ export interface ConnectionStats {
   handlerErrors: number;
   /** Connections closed 1008 because the client did not read fast enough. */
   sendOverflows: number;
+  /** Client frames received (all sessions). */
+  framesIn: number;
 }
 
 /** Everything one connection needs (built by server.ts). */
@@ -195,6 +197,7 @@ export class MockConnection implements MockSessionContext {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.ended) return;
+    this.stats.framesIn += 1;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (isBinary) {
       this.sendError(binaryFrame(bytes.length));

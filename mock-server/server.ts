@@ -187,7 +187,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const serverRng = new SeededRng(resolved.seed);
   const serverIds = new SeededIdFactory(serverRng.fork('server-ids'));
   const store = new ClientSecretStore();
-  const stats: ConnectionStats = { open: 0, total: 0, handlerErrors: 0, sendOverflows: 0 };
+  const stats: ConnectionStats = { open: 0, total: 0, handlerErrors: 0, sendOverflows: 0, framesIn: 0 };
   const sockets = new Set<WebSocket>();
   let connectionIndex = 0;
   const nowUnixS = (): number => Math.floor(Date.now() / 1000);
