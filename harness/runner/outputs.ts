@@ -72,12 +72,13 @@ export function writeConformance(outDir: string, findings: readonly Finding[]): 
  * `run.json`: the resolved scenario as run, for `rth report` and reruns. Header values are dropped
  * (only their names are kept): they are usually credentials.
  */
-export function runRecord(scenario: ResolvedScenario, extra: { target: string; outDir: string; url: string }): Record<string, unknown> {
-  const { headers, ...rest } = scenario;
+export function runRecord(scenario: ResolvedScenario, extra: { target: string; outDir: string; url: string; headerNames: readonly string[] }): Record<string, unknown> {
+  const { headers: _values, ...rest } = scenario;
   return {
     schema_version: 1,
     scenario: { ...rest, outDir: extra.outDir },
-    header_names: Object.keys(headers).sort(),
+    /** Names of the handshake headers sent (scenario, `--header`, and the target's Authorization). */
+    header_names: [...extra.headerNames].sort(),
     target: extra.target,
     session_url: redactQuery(extra.url),
   };

@@ -154,7 +154,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     if (mockStarting) mock = await mockStarting;
     const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
     const url = sessionUrl(base, scenario.kind, scenario.model, target.type === 'url');
-    writeJson(files.run, runRecord(scenario, { target: target.label, outDir, url }));
+    writeJson(files.run, runRecord(scenario, { target: target.label, outDir, url, headerNames: Object.keys(target.headers) }));
 
     // ---- what the sinks collect ----------------------------------------------------------------
     const firstAudio: Pick<TurnResult, 'responseId' | 'milestones'>[] = [];

@@ -1,0 +1,141 @@
+/**
+ * End to end: `runScenario` against the real embedded mock (its own process, fast latency profile):
+ * the files a run writes and their schema, the measurement error against the mock's trace, the
+ * run's events, and `--workers`.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionResult, TurnResult } from '../../harness/contract.ts';
+import type { RunEvent } from '../../harness/runner/events.ts';
+import type { RunSummaryWithRunner } from '../../harness/runner/outputs.ts';
+import { runScenario, type RunResult } from '../../harness/runner/run-scenario.ts';
+import { e2eDir, type E2eDir } from './e2e-helpers.ts';
+
+const SMOKE = {
+  sessions: 2,
+  arrival: { type: 'ramp', ramp_up_s: 0.5 },
+  duration_s: 4,
+  think_time_ms: 200,
+  // 500 ms (the API's default): shorter silences split clips with pauses into two turns.
+  turn_detection: { type: 'server_vad', silence_duration_ms: 500 },
+  efforts: ['low', 'high'],
+  clips: { random: true },
+};
+
+describe('rth run against the embedded mock: outputs', () => {
+  let e: E2eDir;
+  let result: RunResult;
+  const events: RunEvent[] = [];
+
+  beforeAll(async () => {
+    e = e2eDir();
+    const scenario = await e.scenario('smoke-fast', SMOKE);
+    result = await runScenario(scenario, { onEvent: (ev) => events.push(ev) });
+  });
+  afterAll(() => e.cleanup());
+
+  it('writes every file', () => {
+    const files = readdirSync(result.outDir).sort();
+    expect(files).toEqual(['conformance.json', 'histograms', 'mock-trace.jsonl', 'run.json', 'sessions.jsonl', 'summary.json', 'turns.jsonl']);
+    const hgrm = readdirSync(path.join(result.outDir, 'histograms'));
+    expect(hgrm).toContain('ttfa.low.hgrm');
+    expect(hgrm).toContain('send_lag.hgrm');
+    expect(readFileSync(path.join(result.outDir, 'histograms', 'ttfa.low.hgrm'), 'utf8')).toMatch(/^\s+Value\s+Percentile\s+TotalCount/);
+  });
+
+  it('streams one turns.jsonl line per finished turn, with milestones and derived metrics', () => {
+    const turns = e.jsonl<TurnResult & { metrics: { ttfaMs: number | null } }>(result.files.turns);
+    const summary = result.summary!;
+    expect(turns.length).toBe(summary.turns.completed + summary.turns.failed + summary.turns.aborted);
+    const done = turns.filter((t) => t.status === 'completed');
+    expect(done.length).toBeGreaterThan(0);
+    for (const t of done) {
+      expect(t.mode).toBe('server_vad');
+      expect(['low', 'high']).toContain(t.effort);
+      expect(t.milestones.speechEndSentUs).not.toBeNull();
+      expect(t.milestones.firstAudioUs).toBeGreaterThan(t.milestones.speechEndSentUs!);
+      expect(t.metrics.ttfaMs).toBeCloseTo((t.milestones.firstAudioUs! - t.milestones.speechEndSentUs!) / 1000, 6);
+      expect(t.responseId).toMatch(/^resp_/);
+    }
+  });
+
+  it('writes one sessions.jsonl line per session', () => {
+    const sessions = e.jsonl<SessionResult>(result.files.sessions);
+    expect(sessions.map((s) => s.sessionIndex).sort()).toEqual([0, 1]);
+    for (const s of sessions) expect(s.connectMs).toBeGreaterThan(0);
+  });
+
+  it('summary.json has the documented fields', () => {
+    const s = JSON.parse(readFileSync(result.files.summary!, 'utf8')) as RunSummaryWithRunner;
+    expect(typeof s.valid).toBe('boolean');
+    expect(s.schema_version).toBe(1);
+    expect(s.scenario.name).toBe('smoke-fast');
+    expect(s.target).toBe('mock');
+    expect(s.turns.completed).toBeGreaterThan(0);
+    expect(typeof s.turns.failed).toBe('number');
+    for (const effort of ['low', 'high']) {
+      expect(Object.keys(s.metrics.ttfa_ms[effort]!)).toEqual(expect.arrayContaining(['count', 'p50', 'p90', 'p95', 'p99', 'max']));
+    }
+    expect(s.metrics.ttfa_ms.low!.count + s.metrics.ttfa_ms.high!.count).toBeGreaterThan(0);
+    expect(s.pacing.send_lag_ms.count).toBeGreaterThan(0);
+    expect(s.pacing.send_lag_ms.p99).toBeGreaterThanOrEqual(s.pacing.send_lag_ms.p50!);
+    expect(s.errors).toEqual({});
+    expect(s.provenance.seed).toBe(3);
+    expect(s.provenance.tool_version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.values(s.provenance.corpus).every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    expect(s.conformance.errors).toBe(0);
+    expect(s.sessions_not_started).toBe(0);
+  });
+
+  it('computes the measurement error against the mock trace and shows it', () => {
+    const m = result.summary!.measurement_error_ms!;
+    expect(m.matched).toBeGreaterThan(0);
+    // The mock stamps after send() returns, so the harness can stamp a little earlier (see
+    // measurement-error.ts); anything far below zero would mean the stamps are not comparable.
+    expect(m.min).toBeGreaterThan(-5);
+    expect(m.p99).toBeGreaterThanOrEqual(0);
+    expect(result.table).toMatch(/Measurement error vs mock trace: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+  });
+
+  it('prints the verdict first and never writes the mock key', () => {
+    expect(result.table!.split('\n')[0]).toMatch(/^(PASS|FAIL|INVALID RUN)/);
+    expect(result.exitCode).toBe(result.summary!.valid && result.summary!.slo.passed ? 0 : 1);
+    for (const f of ['run.json', 'summary.json', 'turns.jsonl', 'sessions.jsonl']) {
+      expect(readFileSync(path.join(result.outDir, f), 'utf8')).not.toMatch(/Bearer|rth-embedded-mock/);
+    }
+    const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { header_names: string[]; scenario: Record<string, unknown> };
+    expect(run.header_names).toEqual(['Authorization']);
+    expect(run.scenario).not.toHaveProperty('headers');
+  });
+
+  it('emits started first, then sessions and turns, then stopping and finishing', () => {
+    const types = events.map((ev) => ev.type);
+    expect(types[0]).toBe('started');
+    expect(types.at(-1)).toBe('finishing');
+    expect(types.filter((t) => t === 'session-start')).toHaveLength(2);
+    expect(types.filter((t) => t === 'session-end')).toHaveLength(2);
+    expect(types).toContain('stopping');
+    expect(types.filter((t) => t === 'turn')).toHaveLength(e.jsonl(result.files.turns).length);
+  });
+});
+
+describe('rth run --workers 2', () => {
+  let e: E2eDir;
+  afterAll(() => e.cleanup());
+
+  it('spreads sessions round-robin over worker threads and merges their histograms', async () => {
+    e = e2eDir();
+    const scenario = await e.scenario('workers', { ...SMOKE, sessions: 4, duration_s: undefined, turns_per_session: 1, workers: 2, turn_detection: 'manual' });
+    const result = await runScenario(scenario);
+    const s = result.summary!;
+    const turns = e.jsonl<TurnResult>(result.files.turns);
+    expect(s.provenance.workers).toBe(2);
+    expect(new Set(turns.map((t) => t.sessionIndex))).toEqual(new Set([0, 1, 2, 3]));
+    expect(s.turns.completed).toBe(4);
+    expect(s.metrics.ttfa_ms.low!.count + s.metrics.ttfa_ms.high!.count).toBe(4);
+    expect(s.sessions.completed).toBe(4);
+    expect(existsSync(path.join(result.outDir, 'histograms', 'send_lag.hgrm'))).toBe(true);
+    expect(s.measurement_error_ms!.matched).toBe(4);
+  });
+});
