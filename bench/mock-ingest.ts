@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/mock-ingest.ts [--sessions 200,400,800] [--seconds 8] [--chunk-ms 20] [--p99-budget-ms 5] [--speech]
  *
+ * `--cpu-prof DIR` writes a V8 CPU profile of the mock process into DIR.
  * `--speech` streams a speech-like frame (the VAD then sees turns and the mock answers) instead of
  * low-level noise. Quote medians of several runs on a quiet machine, next to ws-floor's figure.
  */
@@ -47,7 +48,9 @@ async function parent(): Promise<void> {
   const chunkMs = Number(opt('chunk-ms', '20'));
   const budgetMs = Number(opt('p99-budget-ms', '5'));
   const speech = process.argv.includes('--speech');
-  const proc = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profDir = process.argv.includes('--cpu-prof') ? opt('cpu-prof', 'reports/mock-ingest-prof') : null;
+  const execArgv = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const proc = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <K extends FromChild['kind']>(kind: K): Promise<Extract<FromChild, { kind: K }>> =>
     new Promise((resolve) => {
       const on = (m: FromChild): void => {
