@@ -13,7 +13,7 @@ import { MOCK_API_KEY, OPENAI_REALTIME_BASE, sessionUrl } from '../runner/target
 import { validateClipIds } from '../scenario/clips.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import { buildK6Options } from './k6-options.ts';
-import { exportReadme, testRunManifest, type TestRunSpec } from './manifests.ts';
+import { CONFIGMAP_LIMIT_BYTES, estimateArchiveBytes, exportReadme, testRunManifest, type TestRunSpec } from './manifests.ts';
 import { renderScript } from './render.ts';
 import { buildScriptConfig } from './script-config.ts';
 import { DEFAULT_MOCK_URL, type K6AudioMode, type K6ExportOptions, type K6ExportResult, type K6ScriptConfig } from './types.ts';
@@ -107,6 +107,10 @@ export async function exportK6(scenario: ResolvedScenario, opts: K6ExportOptions
   if (target === 'mock') notes.push(`target mock: k6 cannot start the embedded mock; run \`rth mock --port 8080\` (default URL ${DEFAULT_MOCK_URL}) or set RTH_TARGET_URL`);
   if (scenario.mock.faults.length > 0 && target === 'mock') notes.push(`mock faults (${scenario.mock.faults.join(', ')}) are options of the mock: pass them to rth mock --fault`);
   notes.push('the script does not retry rate-limited or failed responses and does not reconnect (the harness does): such turns count as failed');
+  const archiveBytes = estimateArchiveBytes([Buffer.byteLength(script), ...clipAudio.map((b) => b.length)]);
+  if (archiveBytes > CONFIGMAP_LIMIT_BYTES) {
+    notes.push(`archive.tar will be about ${archiveBytes} bytes, more than a Kubernetes ConfigMap holds (${CONFIGMAP_LIMIT_BYTES}): use a volumeClaim (testrun.yaml says how) or a shorter clips: list`);
+  }
   const footprint = audioFootprint(config);
   const result: K6ExportResult = {
     outDir,
@@ -121,7 +125,7 @@ export async function exportK6(scenario: ResolvedScenario, opts: K6ExportOptions
     executor: plan.executor,
     notes,
   };
-  const spec: TestRunSpec = { scenario: scenario.name, parallelism, secret: opts.secret ?? { name: 'rth-openai', key: 'api-key' }, targetUrl: defaultUrl };
+  const spec: TestRunSpec = { scenario: scenario.name, parallelism, secret: opts.secret ?? { name: 'rth-openai', key: 'api-key' }, targetUrl: defaultUrl, archiveBytes };
   await writeFile(join(outDir, 'testrun.yaml'), testRunManifest(spec));
   await writeFile(join(outDir, 'README.md'), exportReadme(result, scenario.name, spec));
   return result;

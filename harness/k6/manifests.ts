@@ -22,6 +22,13 @@ export interface TestRunSpec {
   secret: { name: string; key: string };
   /** `RTH_TARGET_URL` given to the runners. */
   targetUrl: string;
+  /** Estimated size of `archive.tar` (script + clips + tar headers), bytes. */
+  archiveBytes: number;
+}
+
+/** Estimated size of the `k6 archive` tarball: the files plus a 512-byte header and padding each, and k6's metadata. */
+export function estimateArchiveBytes(files: readonly number[]): number {
+  return files.reduce((sum, n) => sum + 512 + Math.ceil(n / 512) * 512, 0) + 8192;
 }
 
 /** `testrun.yaml`: a k6.io/v1alpha1 TestRun running `archive.tar` from the ConfigMap `rth-<name>`. */
@@ -50,6 +57,14 @@ export function testRunManifest(spec: TestRunSpec): string {
     `#   kubectl create secret generic ${spec.secret.name} --from-literal=${spec.secret.key}="$OPENAI_API_KEY"`,
     '#   kubectl apply -f testrun.yaml',
     '# Each of the `parallelism` runners executes an equal segment of the VUs / arrival rate.',
+    ...(spec.archiveBytes > CONFIGMAP_LIMIT_BYTES
+      ? [
+          `# archive.tar will be about ${spec.archiveBytes} bytes, more than a ConfigMap holds (${CONFIGMAP_LIMIT_BYTES}):`,
+          '# put it on a PersistentVolumeClaim and replace `configMap` below with',
+          `#   volumeClaim: { name: ${name}, file: archive.tar }`,
+          '# or export a scenario with a shorter `clips:` list.',
+        ]
+      : []),
   ];
   return `${head.join('\n')}\n${stringify(doc)}`;
 }
@@ -91,8 +106,8 @@ export function exportReadme(r: K6ExportResult, scenario: string, spec: TestRunS
     '```',
     '',
     `\`parallelism: ${spec.parallelism}\` splits the VUs / arrival rate across that many k6 runners.`,
-    ...(r.audioBytesPerInstance + r.clipBytes + r.scriptBytes > CONFIGMAP_LIMIT_BYTES
-      ? ['', `The archive will be larger than a ConfigMap may hold (${CONFIGMAP_LIMIT_BYTES} bytes): put it on a volumeClaim instead.`]
+    ...(spec.archiveBytes > CONFIGMAP_LIMIT_BYTES
+      ? ['', `\`archive.tar\` will be about ${spec.archiveBytes} bytes, more than a ConfigMap may hold (${CONFIGMAP_LIMIT_BYTES}): put it on a volumeClaim (see testrun.yaml) or use a shorter \`clips:\` list.`]
       : []),
     '',
     '## Memory',
