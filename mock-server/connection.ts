@@ -19,7 +19,7 @@ import type {
   WireEvent,
 } from './contract.ts';
 import type { ServerEventOf } from '../harness/protocol/types.ts';
-import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
+import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, nestingTooDeep, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
 
 /** Counters shared by all connections of a server. */
 export interface ConnectionStats {
@@ -58,6 +58,28 @@ export interface ConnectionInit {
 
 /** Default bound on a socket's unsent bytes. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Deepest nesting of objects and arrays a client event may have. Real events stay far below it
+ * (a tool's JSON Schema with ten nested objects is about 25 levels); a 10,000-level event parses
+ * fine but overflows the stack of any recursive copy or print of it (`structuredClone`,
+ * `JSON.stringify`, `String`).
+ */
+export const MAX_EVENT_DEPTH = 100;
+
+/** Whether `value` nests objects/arrays more than `max` levels deep (iterative: never recurses). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 /** `{type, event_id, ...rest}`: the key order of real events. */
 function withEventId(event: WireEvent, eventId: string): WireEvent {
@@ -216,6 +238,10 @@ export class MockConnection implements MockSessionContext {
     }
     const record = parsed as Record<string, unknown>;
     const eventId = typeof record['event_id'] === 'string' ? record['event_id'] : null;
+    if (nestedDeeperThan(record, MAX_EVENT_DEPTH)) {
+      this.sendError({ ...nestingTooDeep(MAX_EVENT_DEPTH), eventId });
+      return;
+    }
     const type = record['type'];
     if (type === undefined) {
       this.sendError({ ...missingParameter('type'), eventId });

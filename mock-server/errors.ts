@@ -53,6 +53,15 @@ export function eventNotAnObject(value: unknown): MockErrorSpec {
   return { code: 'invalid_type', message: `Invalid type for the client event: expected an object, but got ${jsonTypeName(value)} instead.`, param: null };
 }
 
+/**
+ * An event nesting objects and arrays more than `maxDepth` levels deep (mock choice of code
+ * `invalid_value` and of the bound: the real limit is undocumented). Rejected before any handler
+ * runs, since copying or printing such a value would exhaust the stack.
+ */
+export function nestingTooDeep(maxDepth: number): MockErrorSpec {
+  return { code: 'invalid_value', message: `Invalid client event: objects and arrays are nested more than ${maxDepth} levels deep. Flatten the event.`, param: null };
+}
+
 /** A client event of unknown `type`: `invalid_value`, `param: "type"` (§4.2). */
 export function unknownEventType(type: string, supported: readonly string[]): MockErrorSpec {
   return { code: 'invalid_value', message: `Invalid value: ${quoteValue(type)}. Supported values are: ${listValues(supported)}.`, param: 'type' };
