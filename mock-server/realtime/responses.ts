@@ -9,7 +9,7 @@ import { conversationAlreadyHasActiveResponse, responseCancelNotActive } from '.
 import { parseResponseCreate } from './response-params.ts';
 import { ResponseRun, type ResponseTrigger } from './response-run.ts';
 import type { RealtimeState } from './state.ts';
-import { validated } from './validate.ts';
+import { asString, validated } from './validate.ts';
 
 /** Called when a default-conversation response ends (µs of playback still pending). */
 export type DefaultResponseEnded = (playbackRemainingMs: number) => void;
@@ -68,7 +68,12 @@ export class ResponseManager {
 
   /** `response.cancel`: the named response, or the active default one. */
   handleCancel(event: WireEvent, eventId: string | null): void {
-    const id = typeof event['response_id'] === 'string' ? event['response_id'] : null;
+    const given = validated(() => (event['response_id'] === undefined || event['response_id'] === null ? null : asString(event['response_id'], 'response_id')));
+    if (!given.ok) {
+      this.state.ctx.sendError({ ...given.error, eventId });
+      return;
+    }
+    const id = given.value;
     let run: ResponseRun | null = null;
     if (id === null) run = this.active;
     else if (this.active?.id === id) run = this.active;
