@@ -238,6 +238,11 @@ export class MockConnection implements MockSessionContext {
     }
     const record = parsed as Record<string, unknown>;
     const eventId = typeof record['event_id'] === 'string' ? record['event_id'] : null;
+    if (record['event_id'] !== undefined && record['event_id'] !== null && eventId === null) {
+      // §4.1: the client's `event_id` is an optional string; another type cannot be echoed back.
+      this.sendError(invalidType('event_id', 'a string', record['event_id']));
+      return;
+    }
     if (nestedDeeperThan(record, MAX_EVENT_DEPTH)) {
       this.sendError({ ...nestingTooDeep(MAX_EVENT_DEPTH), eventId });
       return;
