@@ -19,9 +19,6 @@ import type { ResolvedScenario } from '../scenario/types.ts';
 /** Trend statistics k6 keeps in its end-of-test summary (`count` and `p(99)` are not defaults). */
 export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'] as const;
 
-/** Trend metrics of the script, tagged by effort (the SLO metrics of the harness). */
-export const K6_TREND_METRICS = SLO_METRICS;
-
 /** How a harness SLO statistic is written in a k6 threshold. */
 const STAT_EXPRESSION: Record<string, string> = { p50: 'med', p90: 'p(90)', p95: 'p(95)', p99: 'p(99)', max: 'max', mean: 'avg' };
 

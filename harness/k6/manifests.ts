@@ -94,6 +94,8 @@ export function exportReadme(r: K6ExportResult, scenario: string, spec: TestRunS
     `RTH_TARGET_URL='${r.defaultUrl}' OPENAI_API_KEY=... k6 run --summary-export=summary.json script.js`,
     '```',
     '',
+    'Then `rth k6 summary summary.json` prints it as metrics by name and tag (the layout `rth report` reads).',
+    '',
     'The key is read from `OPENAI_API_KEY` only. `RTH_TARGET_URL` defaults to the URL above; `RTH_HEADERS` may add handshake headers as a JSON object.',
     '',
     '## Kubernetes (k6-operator)',

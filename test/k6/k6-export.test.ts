@@ -208,7 +208,9 @@ describe('refusals', () => {
 
   it('refuses clip ids the corpus does not have, naming the field', async () => {
     const s = inline({ clips: ['short-a', 'nope'] });
-    const err = await exportK6(s, { outDir: tempUnderProject('k6-export-ids-'), corpusDir, target: TARGET }).catch((e: unknown) => e);
+    const out = tempUnderProject('k6-export-ids-');
+    dirs.push(out);
+    const err = await exportK6(s, { outDir: out, corpusDir, target: TARGET }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain("clips[1]: unknown clip id 'nope'");
   });
