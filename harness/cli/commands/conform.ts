@@ -1,0 +1,99 @@
+/**
+ * `rth conform`: a thin layer over `runConform()`. Probe progress goes to stderr, the verdict-first
+ * text to stdout; the exit code is 0 when every probe passed and no error-severity finding was made,
+ * 1 otherwise (2 for a configuration error, from main). Keys and headers are never printed.
+ */
+import { Option } from 'commander';
+import { formatProbeLine } from '../../conform/conform-report.ts';
+import { runConform, type ConformOptions } from '../../conform/conform.ts';
+import { PROBES, shortProbeName } from '../../conform/probes.ts';
+import { ConfigError } from '../../errors.ts';
+import type { CliIo } from '../io.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** Flag values as commander gives them. */
+export interface ConformFlags {
+  target?: string;
+  header?: string[];
+  apiKeyEnv?: string;
+  model?: string;
+  probes?: string;
+  junit?: string;
+  out?: string;
+  recovery?: boolean;
+  seed?: string;
+  mockLatency?: string;
+  listProbes?: boolean;
+}
+
+/** Turns flags into library options; throws ConfigError `E_FLAG` for a bad `--seed`. */
+export function conformOptionsFromFlags(flags: ConformFlags, io: CliIo): ConformOptions {
+  let seed: number | undefined;
+  if (flags.seed !== undefined) {
+    seed = Number(flags.seed);
+    if (!/^\s*-?\d+\s*$/.test(flags.seed) || !Number.isSafeInteger(seed)) throw new ConfigError('E_FLAG', `--seed ${JSON.stringify(flags.seed)}: expected an integer`);
+  }
+  return {
+    env: io.env,
+    headers: flags.header ?? [],
+    recovery: Boolean(flags.recovery),
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.probes !== undefined ? { probes: flags.probes } : {}),
+    ...(flags.junit !== undefined ? { junitPath: flags.junit } : {}),
+    ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+    ...(flags.mockLatency !== undefined ? { mockLatencyFile: flags.mockLatency } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+}
+
+/** The probe catalogue as printed by `--list-probes`. */
+export function probeListText(): string {
+  return PROBES.map((p) => `${shortProbeName(p.id).padEnd(22)} ${p.id}\n${' '.repeat(23)}${p.description}\n${' '.repeat(23)}source: ${p.source}`).join('\n');
+}
+
+/** Runs the command; returns the exit code. */
+export async function conformCommand(flags: ConformFlags, io: CliIo): Promise<number> {
+  if (flags.listProbes) {
+    io.out(probeListText());
+    return 0;
+  }
+  const opts = conformOptionsFromFlags(flags, io);
+  const result = await runConform({
+    ...opts,
+    onPhase: (phase) => {
+      if (phase === 'mock') io.err('rth conform: starting the bundled mock');
+      else if (phase === 'recovery') io.err('rth conform: recovery suite (bundled mocks with faults, simulated clock)');
+    },
+    onProbe: (r) => io.err(`rth conform: ${formatProbeLine(r)}`),
+  });
+  io.out(result.text);
+  return result.exitCode;
+}
+
+/** Collects a repeatable flag. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers `rth conform`. */
+export const registerConform: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('conform')
+    .description('Probe a Realtime target for documented protocol behaviour, check every event against the conformance rules, and score recovery from faults')
+    .option('--target <target>', 'mock (the bundled mock, default), openai (OPENAI_API_KEY), or a ws:// / wss:// URL')
+    .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
+    .option('--api-key-env <var>', 'environment variable holding the API key (default OPENAI_API_KEY for --target openai)')
+    .option('--model <model>', 'realtime model of the probe sessions (default gpt-realtime-2)')
+    .option('--probes <list>', 'probes to run, comma-separated (see --list-probes; default all)')
+    .option('--junit <file>', 'write JUnit XML: one test case per rule and per probe')
+    .option('--out <dir>', 'output folder (default reports/<YYYYMMDD-HHMMSS>-conform/)')
+    .option('--recovery', 'also run the recovery suite: sessions against the bundled mock with each fault, scored')
+    .option('--seed <n>', 'seed of the bundled mocks and the recovery suite (default 1)')
+    .option('--mock-latency <file>', 'latency profile JSON for the bundled mocks (as rth mock --latency)')
+    .option('--list-probes', 'list the probes and exit')
+    .action(async (flags: ConformFlags) => {
+      setExitCode(await conformCommand(flags, io));
+    });
+};
