@@ -1,0 +1,49 @@
+/**
+ * `rth compare BASELINE_DIR CANDIDATE_DIR [--max-regression ttfa.p95=10%]... [--metric ttfa]...`:
+ * a side-by-side table per metric and effort, exit code 1 on a regression beyond a limit (for CI),
+ * 0 otherwise; bad flags are a ConfigError (exit 2) naming the flag.
+ */
+import { resolve } from 'node:path';
+import { compareSummaries, formatComparison, parseMetricList, parseRegressionLimits, readRunSummary } from '../../report/index.ts';
+import type { CliIo } from '../io.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** Flags of `rth compare`. */
+export interface CompareFlags {
+  maxRegression?: string[];
+  metric?: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Registers `rth compare`. */
+export const registerCompare: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('compare')
+    .description('Compare two runs side by side per metric and effort; exit 1 on a regression beyond --max-regression limits')
+    .argument('<baseline-dir>', 'baseline run directory')
+    .argument('<candidate-dir>', 'candidate run directory')
+    .option('--max-regression <limit>', 'limit as <metric>[.<effort>].<p50|p90|p95|p99|max>=<N>% or =<N>ms, e.g. ttfa.p95=10% (repeatable)', collect)
+    .option('--metric <name>', 'metrics to show: ttfa, vad_delay, response_start, first_text, turn, connect, configure (repeatable or comma-separated; default all with samples)', collect)
+    .action(async (baseline: string, candidate: string, flags: CompareFlags) => {
+      setExitCode(await runCompare(baseline, candidate, flags, io));
+    });
+};
+
+/**
+ * Runs `rth compare` (exported for tests).
+ * @returns the exit code: 1 when a limit was broken, else 0
+ * @throws ConfigError `E_FLAG` for a bad --max-regression/--metric, `E_RUN_DIR` for a directory that is not a run
+ */
+export async function runCompare(baseline: string, candidate: string, flags: CompareFlags, io: CliIo): Promise<number> {
+  const limits = parseRegressionLimits(flags.maxRegression ?? []);
+  const metrics = flags.metric?.length ? parseMetricList(flags.metric) : undefined;
+  const base = await readRunSummary(resolve(baseline));
+  const cand = await readRunSummary(resolve(candidate));
+  for (const [label, r] of [[baseline, base], [candidate, cand]] as const) {
+    if (r.source === 'rebuilt') io.err(`note: ${label} has no summary.json; figures rebuilt from turns.jsonl`);
+  }
+  const result = compareSummaries(base.summary, cand.summary, { limits, ...(metrics ? { metrics } : {}) });
+  for (const line of formatComparison(result, { baseline, candidate })) io.out(line);
+  return result.regressions.length > 0 ? 1 : 0;
+}
