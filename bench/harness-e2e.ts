@@ -1,0 +1,139 @@
+/**
+ * End-to-end benchmark: the harness (runScenario, its pacer, drivers, recorder, conformance checks)
+ * against the bundled mock in its own process, 200 concurrent server-VAD sessions at 20 ms chunks
+ * by default. Prints one JSON line with:
+ * - send lag p50/p99/max (target p99 ≤ 5 ms) and the run's self-check verdict;
+ * - measurement error: harness first-audio stamp minus the mock's trace stamp of the same delta,
+ *   p50/p99/max (target p99 ≤ 2 ms);
+ * - harness memory per active session (target ≤ 200 KiB): the growth of heap + external memory
+ *   (and of RSS) from the moment sessions start arriving to the steady state with every session
+ *   active, divided by the active sessions; sampled once a second without forcing GC, so the
+ *   figure includes garbage not yet collected (an upper bound);
+ * - CPU of the harness and of the mock, % of one core.
+ *
+ *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR]
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TurnResult } from '../harness/contract.ts';
+import { computeMeasurementError, readTraceFirstAudio } from '../harness/runner/measurement-error.ts';
+import { startMockProcess } from '../harness/runner/mock-process.ts';
+import { runScenario } from '../harness/runner/run-scenario.ts';
+import { resolveScenario } from '../harness/scenario/resolve.ts';
+import { projectRoot } from '../harness/version.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const SESSIONS = Number(arg('sessions', '200'));
+const DURATION_S = Number(arg('duration', '20'));
+const RAMP_S = Number(arg('ramp', '5'));
+const CHUNK_MS = Number(arg('chunk-ms', '20'));
+const WORKERS = Number(arg('workers', '1'));
+const OUT = path.resolve(arg('out', mkdtempSync(path.join(tmpdir(), 'rth-bench-e2e-'))));
+
+/** utime + stime of a process, s (Linux /proc; null elsewhere). */
+function processCpuS(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 of stat (1-based), i.e. 11 and 12 after the command name; clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function kib(bytes: number): number {
+  return Math.round(bytes / 1024);
+}
+
+async function main(): Promise<void> {
+  const tracePath = path.join(OUT, 'mock-trace.jsonl');
+  const mock = await startMockProcess({ seed: 1, tracePath });
+  const scenario = resolveScenario(
+    {
+      name: 'bench-e2e',
+      // The mock is started here (not embedded by the runner) to read its CPU; the harness side is the same.
+      target: `${mock.url}/v1/realtime`,
+      headers: { Authorization: 'Bearer bench' },
+      sessions: SESSIONS,
+      arrival: { type: 'ramp', ramp_up_s: RAMP_S },
+      duration_s: DURATION_S,
+      think_time_ms: { min: 500, max: 1500 },
+      turn_detection: { type: 'server_vad' },
+      chunk_ms: CHUNK_MS,
+      efforts: ['low'],
+      clips: { random: true },
+      workers: WORKERS,
+      timeouts: { drain_ms: 10_000 },
+      out: path.join(OUT, 'run'),
+    },
+    { label: '<bench>', path: null, dir: projectRoot, cwd: projectRoot },
+  );
+
+  let active = 0;
+  let base: { heap: number; rss: number } | null = null;
+  const perSession: { heap: number; rss: number }[] = [];
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    const heap = m.heapUsed + m.external;
+    if (!base) return;
+    if (active >= SESSIONS * 0.95) perSession.push({ heap: (heap - base.heap) / active, rss: (m.rss - base.rss) / active });
+  };
+  const sampler = setInterval(sample, 1000);
+  const mockCpu0 = processCpuS(mock.pid);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await runScenario(scenario, {
+    onEvent: (e) => {
+      if (e.type === 'started') {
+        const m = process.memoryUsage();
+        base = { heap: m.heapUsed + m.external, rss: m.rss };
+      } else if (e.type === 'session-start') active++;
+      else if (e.type === 'session-end' && e.session.outcome !== 'not_started') active--;
+    },
+  });
+  clearInterval(sampler);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const mockCpu1 = processCpuS(mock.pid);
+  await mock.stop();
+
+  const turns = readFileSync(result.files.turns, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as TurnResult);
+  const me = computeMeasurementError(turns, readTraceFirstAudio(tracePath));
+  const s = result.summary!;
+  const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : null);
+  const heapPer = median(perSession.map((p) => p.heap));
+  const rssPer = median(perSession.map((p) => p.rss));
+  console.log(
+    JSON.stringify({
+      sessions: SESSIONS,
+      workers: WORKERS,
+      chunk_ms: CHUNK_MS,
+      duration_s: DURATION_S,
+      wall_s: Math.round(wallS * 10) / 10,
+      valid: s.valid,
+      invalid_reasons: s.invalid_reasons,
+      turns_completed: s.turns.completed,
+      turns_failed: s.turns.failed,
+      send_lag_ms: s.pacing.send_lag_ms,
+      send_lag_p99_target_ms: 5,
+      event_loop_max_stall_ms: s.event_loop.max_stall_ms,
+      measurement_error_ms: { matched: me.matched, p50: me.p50Ms, p99: me.p99Ms, max: me.maxMs, min: me.minMs, negative: me.negative },
+      measurement_error_p99_target_ms: 2,
+      memory_per_active_session_kib: { heap_external: heapPer === null ? null : kib(heapPer), rss: rssPer === null ? null : kib(rssPer), samples: perSession.length },
+      memory_target_kib: 200,
+      harness_cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 1000) / 10,
+      mock_cpu_pct_of_core: mockCpu0 !== null && mockCpu1 !== null ? Math.round(((mockCpu1 - mockCpu0) / wallS) * 1000) / 10 : null,
+      out: OUT,
+    }),
+  );
+}
+
+await main();

@@ -1,0 +1,153 @@
+/**
+ * Streaming-only capacity of the harness, as a ratio to the machine's floor (MEASUREMENT.md,
+ * "The floor"). The harness's own pacer and WebSocket transport stream prebuilt 20 ms
+ * `input_audio_buffer.append` frames into the bare sink of ../shared/bench/ws-floor.mjs (the same
+ * sink process, forked with `WS_FLOOR_SINK=1`) at rising session counts; the largest count whose
+ * p99 send lag stays within the budget is the harness's capacity. Then ws-floor itself runs in
+ * the same invocation, and the ratio is printed (target ≥ 0.8).
+ *
+ * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
+ * Short by default; the machine is shared, so compare only figures of one run.
+ *
+ *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor]
+ */
+import { fork, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { silenceFrame } from '../harness/audio/prepare-clip.ts';
+import { monotonicClock } from '../harness/clock.ts';
+import { createPacer } from '../harness/pacer/pacer.ts';
+import { WsTransport } from '../harness/transport/ws-transport.ts';
+import { projectRoot } from '../harness/version.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const CHUNK_MS = Number(arg('chunk-ms', '20'));
+const SECONDS = Number(arg('seconds', '4'));
+const BUDGET_MS = Number(arg('p99-budget-ms', '5'));
+const MAX = Number(arg('max', '4000'));
+const FLOOR = path.resolve(projectRoot, '../shared/bench/ws-floor.mjs');
+const clock = monotonicClock;
+
+/** The same frame size as ws-floor (48 bytes of PCM16 per ms), built by the harness's own code. */
+const frame = silenceFrame({ type: 'audio/pcm', rate: 24000 }, CHUNK_MS).frame;
+
+interface Level {
+  sessions: number;
+  chunk_ms: number;
+  sent: number;
+  lag_ms_p50: number | null;
+  lag_ms_p99: number | null;
+  lag_ms_max: number | null;
+  client_cpu_pct: number;
+}
+
+async function level(port: number, n: number, seconds = SECONDS): Promise<Level> {
+  const transports: WsTransport[] = [];
+  for (let i = 0; i < n; i += 200) {
+    const batch = Array.from({ length: Math.min(200, n - i) }, () => new WsTransport({ url: `ws://127.0.0.1:${port}/v1/realtime`, clock }));
+    await Promise.all(batch.map((t) => t.connect()));
+    transports.push(...batch);
+  }
+  const pacer = createPacer({ clock });
+  const t0 = clock.nowUs() + 50_000;
+  const endUs = t0 + seconds * 1e6;
+  transports.forEach((t, k) => {
+    // Sessions start at arbitrary moments: spread over the chunk period, like ws-floor's slots.
+    const startUs = t0 + ((k * 7919) % n) * ((CHUNK_MS * 1000) / n);
+    pacer.start({ nextFrame: () => (clock.nowUs() < endUs ? frame : null) }, (f) => t.send(f), { startUs, chunkMs: CHUNK_MS });
+  });
+  const cpu0 = process.cpuUsage();
+  await new Promise<void>((resolve) => {
+    const poll = (): void => (pacer.stats().activeStreams === 0 ? resolve() : void setTimeout(poll, 50));
+    poll();
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const st = pacer.stats();
+  pacer.close();
+  for (const t of transports) t.close();
+  return {
+    sessions: n,
+    chunk_ms: CHUNK_MS,
+    sent: st.framesSent,
+    lag_ms_p50: st.sendLagMs.p50,
+    lag_ms_p99: st.sendLagMs.p99,
+    lag_ms_max: st.sendLagMs.max,
+    client_cpu_pct: Math.round((cpu.user + cpu.system) / 10 / (seconds * 1000)),
+  };
+}
+
+/** Same search as ws-floor: double from 100 while within budget, then bisect to ~5 %. */
+async function search(port: number): Promise<number> {
+  const ok = (r: Level): boolean => r.lag_ms_p99 !== null && r.lag_ms_p99 <= BUDGET_MS;
+  let lo = 0;
+  let hi = 0;
+  let n = 100;
+  while (n <= MAX) {
+    const r = await level(port, n);
+    console.log(JSON.stringify({ harness: true, ...r }));
+    if (ok(r)) {
+      lo = n;
+      n *= 2;
+    } else {
+      hi = n;
+      break;
+    }
+  }
+  if (!hi) hi = Math.min(n, MAX + 1);
+  while (hi - lo > Math.max(25, lo * 0.05)) {
+    const mid = Math.round((lo + hi) / 2);
+    const r = await level(port, mid);
+    console.log(JSON.stringify({ harness: true, ...r }));
+    if (ok(r)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+async function floor(): Promise<number | null> {
+  if (!existsSync(FLOOR)) return null;
+  const child = spawn(process.execPath, [FLOOR, '--chunk-ms', String(CHUNK_MS), '--seconds', String(SECONDS), '--p99-budget-ms', String(BUDGET_MS), '--max', String(MAX)], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s: string) => (out += s));
+  await new Promise((r) => child.once('exit', r));
+  const lines = out.trim().split('\n');
+  for (const line of lines) console.log(`{"floor":${line}}`);
+  const last = lines.at(-1);
+  try {
+    return (JSON.parse(last ?? '') as { floor_sessions: number }).floor_sessions;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  // ws-floor's own sink (same process type, same counting), so both senders meet the same receiver.
+  const sink = fork(FLOOR, [], { cwd: projectRoot, env: { ...process.env, WS_FLOOR_SINK: '1' } });
+  const { port } = await new Promise<{ port: number }>((res) => sink.once('message', (m) => res(m as { port: number })));
+  // Warm-up (not reported): the harness's code is compiled by the JIT before the first level.
+  await level(port, 50, 1);
+  const harnessSessions = await search(port);
+  sink.send('exit');
+  const floorSessions = process.argv.includes('--no-floor') ? null : await floor();
+  console.log(
+    JSON.stringify({
+      harness_sessions: harnessSessions,
+      floor_sessions: floorSessions,
+      ratio: floorSessions ? Math.round((harnessSessions / floorSessions) * 100) / 100 : null,
+      target_ratio: 0.8,
+      chunk_ms: CHUNK_MS,
+      p99_budget_ms: BUDGET_MS,
+      seconds: SECONDS,
+    }),
+  );
+}
+
+await main();
