@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws';
 import { ManualClock } from '../harness/clock.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import type { MockSessionContext, ResolvedMockOptions, SessionKind, WireEvent } from './contract.ts';
-import { NO_FAULTS } from './faults.ts';
+import { NO_FAULTS, parseFaultSpecs } from './faults.ts';
 import { SeededIdFactory } from './ids.ts';
 import { SeededRng } from './rng.ts';
 
@@ -39,7 +39,7 @@ class FakeSocket extends EventEmitter {
 
 const OPTIONS: ResolvedMockOptions = { host: '127.0.0.1', port: 0, seed: 1, apiKey: null, tls: false, maxSessionS: 60, latencyProfile: null, faultSpecs: [], tracePath: null };
 
-function setup(kind: Partial<SessionKind> = {}, opts: { maxSessionS?: number; maxBufferedBytes?: number } = {}) {
+function setup(kind: Partial<SessionKind> = {}, opts: { maxSessionS?: number; maxBufferedBytes?: number; faults?: string[] } = {}) {
   const ws = new FakeSocket();
   const clock = new ManualClock();
   const rng = new SeededRng(1);
@@ -59,7 +59,7 @@ function setup(kind: Partial<SessionKind> = {}, opts: { maxSessionS?: number; ma
     clock,
     rng,
     ids: new SeededIdFactory(rng.fork('ids')),
-    faults: NO_FAULTS.forConnection(rng.fork('faults')),
+    faults: (opts.faults ? parseFaultSpecs(opts.faults) : NO_FAULTS).forConnection(rng.fork('faults')),
     trace: { write: () => undefined, close: async () => undefined },
     options: { ...OPTIONS, maxSessionS: opts.maxSessionS ?? 60 },
     stats,
@@ -133,6 +133,28 @@ describe('MockConnection', () => {
     const err = ws.events.at(-1)!['error'];
     expect(err).toMatchObject({ type: 'invalid_request_error', code: 'session_expired', message: 'Your session hit the maximum duration of 2 minutes.' });
     expect(ws.closedWith).toEqual({ code: 1001, reason: 'Your session hit the maximum duration of 2 minutes.' });
+  });
+
+  it('sends frames held by a stall fault before the close frame', () => {
+    // A realtime response is in flight (stall applies inside responses) when the session expires.
+    const { ws, clock } = setup(
+      {
+        open: (ctx) => {
+          ctx.send({ type: 'session.created', session: { type: 'realtime' } });
+          ctx.send({ type: 'response.created', response: { id: 'resp_1' } });
+          ctx.send({ type: 'response.output_item.added', response_id: 'resp_1' });
+        },
+      },
+      { maxSessionS: 1, faults: ['stall:ms=5000,at_event=1'] },
+    );
+    clock.advanceMs(1000);
+    // The stall still holds frames: no close frame may overtake them.
+    expect(ws.closedWith).toBeNull();
+    clock.advanceMs(5000);
+    const types = ws.events.map((e) => e['type']);
+    expect(types.at(-1)).toBe('error');
+    expect(ws.events.at(-1)?.['error']?.code).toBe('session_expired');
+    expect(ws.closedWith).toMatchObject({ code: 1001 });
   });
 
   it('clears its timers and tells the session kind once when the socket closes', () => {

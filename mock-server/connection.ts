@@ -11,7 +11,7 @@ import type {
   IdFactory,
   MockErrorSpec,
   MockSessionContext,
-  OutboundFilter,
+  OutboundChannel,
   ResolvedMockOptions,
   Rng,
   SessionKind,
@@ -105,7 +105,7 @@ export class MockConnection implements MockSessionContext {
   private readonly stats: ConnectionStats;
   private readonly maxBufferedBytes: number;
   private readonly onEnded: (() => void) | undefined;
-  private readonly outbound: OutboundFilter;
+  private readonly outbound: OutboundChannel;
   private timers: Set<TimerHandle> | null = null;
   private closing = false;
   private ended = false;
@@ -172,11 +172,15 @@ export class MockConnection implements MockSessionContext {
   close(code: number, reason: string): void {
     if (this.closing || this.ended) return;
     this.closing = true;
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.ws.terminate();
-    }
+    // A stall fault may still hold frames (e.g. the session_expired error): send them first.
+    this.outbound.whenIdle(() => {
+      if (this.ended) return;
+      try {
+        this.ws.close(code, reason);
+      } catch {
+        this.ws.terminate();
+      }
+    });
   }
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
@@ -276,6 +280,7 @@ export class MockConnection implements MockSessionContext {
     this.stats.open -= 1;
     if (this.timers) for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers = null;
+    this.outbound.dispose();
     try {
       this.kind.onClose(this);
     } catch {

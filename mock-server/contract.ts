@@ -93,6 +93,14 @@ export interface InjectedResponseFailure {
  */
 export type OutboundFilter = (event: WireEvent, frame: string) => void;
 
+/** The outbound filter plus the hooks a connection needs to close cleanly under faults. */
+export interface OutboundChannel extends OutboundFilter {
+  /** Calls `cb` once no frame is held back (at once when idle; after a stall otherwise). Use before a close frame. */
+  whenIdle(cb: () => void): void;
+  /** The connection ended: cancel timers, discard anything queued. */
+  dispose(): void;
+}
+
 /** The per-connection view of the fault plan (implemented in faults.ts). */
 export interface ConnectionFaults {
   /** Called when a response starts: a failure to produce instead of a normal response, or null. */
@@ -105,7 +113,7 @@ export interface ConnectionFaults {
    * Wraps the raw sender. `rawSend` writes one text frame; `terminate` drops the TCP connection
    * without a close frame (the client sees 1006). Returns the filter the connection sends through.
    */
-  wrapOutbound(rawSend: (frame: string) => void, terminate: () => void, clock: Clock): OutboundFilter;
+  wrapOutbound(rawSend: (frame: string) => void, terminate: () => void, clock: Clock): OutboundChannel;
 }
 
 /** What a session kind gets from the connection loop. */
