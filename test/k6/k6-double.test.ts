@@ -163,6 +163,16 @@ describe('generated script under the k6 test double, against the mock', () => {
     expect(total(run, 'errors')).toBe(0); // a bad truncate would come back as an error event
   });
 
+  it('a time-bounded run: new turns stop at duration_s and the session closes cleanly', { timeout: 60_000 }, async () => {
+    const { run, exported } = await runFixture('k6-duration', { vus: 1, iterations: 1 });
+    expect(exported.executor).toBe('ramping-vus');
+    expect(total(run, 'sessions', { outcome: 'completed' })).toBe(1);
+    expect(total(run, 'turns_completed', { effort: 'medium' })).toBeGreaterThanOrEqual(1);
+    expect(total(run, 'turns_failed')).toBe(0);
+    // Every turn that started finished: a clip due after the deadline is withdrawn unspoken.
+    expect(values(run, 'turn_success')).toEqual(Array(total(run, 'turns_completed')).fill(1));
+  });
+
   it('transcription: a turn ends at transcription.completed; no audio metrics', { timeout: 60_000 }, async () => {
     const { run } = await runFixture('k6-transcription', { vus: 1, iterations: 1 });
     expect(total(run, 'turns_completed', { effort: 'none' })).toBe(2);

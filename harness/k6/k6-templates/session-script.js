@@ -176,6 +176,7 @@ export default function () {
  */
 /**
  * @typedef {object} Speech
+ * @property {Turn} turn
  * @property {number} clip
  * @property {number} atMs
  * @property {number} startSlot
@@ -294,6 +295,7 @@ function runSession(index) {
       const deadlineMs = s.t0 + s.slot * CONFIG.chunkMs;
       if (deadlineMs > now()) break;
       const frame = frameFor(s.slot, deadlineMs, s.oneShot);
+      if (stream !== s) return; // the session ended while choosing the frame
       if (frame === null) return stopStream();
       ws.send(frame);
       const sentAt = now();
@@ -309,6 +311,16 @@ function runSession(index) {
   /** @param {number} slot @param {number} deadlineMs @param {boolean} oneShot */
   function frameFor(slot, deadlineMs, oneShot) {
     if (!current && pending && pending.atMs <= deadlineMs) {
+      if (Date.now() >= deadline) {
+        // The run's end came during the think time: the turn is withdrawn unspoken, as in the harness.
+        const t = pending.turn;
+        pending = null;
+        open.splice(open.indexOf(t), 1);
+        nextTurn--;
+        if (kind === 'translation') closeTranslation();
+        else if (open.length === 0) finish('completed');
+        return oneShot ? null : SILENCE_FRAME;
+      }
       current = pending;
       pending = null;
       current.startSlot = slot;
@@ -349,7 +361,7 @@ function runSession(index) {
     const t = newTurn(planned[0], ++nextTurn);
     open.push(t);
     /** @type {Speech} */
-    const speech = { clip: t.clip, atMs, startSlot: -1, onFirst: () => {}, onSpeechEnd: () => {}, onEnd: () => {} };
+    const speech = { turn: t, clip: t.clip, atMs, startSlot: -1, onFirst: () => {}, onSpeechEnd: () => {}, onEnd: () => {} };
     speech.onFirst = (at) => {
       t.started = at;
       if (kind === 'translation') for (const prev of open.slice()) if (prev !== t) endByOutput(prev);
