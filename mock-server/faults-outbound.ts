@@ -83,8 +83,12 @@ const DISORDERS: Record<DisorderKind, { session: SessionType; hold: string; rele
   audio_swapped: { session: 'translation', hold: 'session.output_audio.delta', releaseAfter: ['session.output_audio.delta'] },
 };
 
-/** Longest time a `disorder` fault holds a frame when the release event never comes, ms. */
-export const DISORDER_MAX_HOLD_MS = 1000;
+/**
+ * Longest time a `disorder` fault holds a frame when the release event never comes, ms. Longer than
+ * the slowest default first-audio delay (xhigh p95 ≈ 5.7 s), so `created_late` really reorders at the
+ * default latency profile instead of timing out first.
+ */
+export const DISORDER_MAX_HOLD_MS = 10_000;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
