@@ -173,6 +173,18 @@ describe('generated script under the k6 test double, against the mock', () => {
     expect(values(run, 'turn_success')).toEqual(Array(total(run, 'turns_completed')).fill(1));
   });
 
+  it('an unreachable target: the session fails to connect, errors are counted, the iteration ends', { timeout: 30_000 }, async () => {
+    const out = tempUnderProject('k6-double-refused-');
+    dirs.push(out);
+    await exportK6(await loadScenario(join(FIXTURES_DIR, 'k6-vad.yaml')), { outDir: out, corpusDir, target: 'ws://127.0.0.1:1/v1/realtime' });
+    const run = await runK6Script({ script: join(out, 'script.js'), workDir: join(out, '.double'), vus: 1, iterations: 1, env: { OPENAI_API_KEY: KEY }, iterationTimeoutMs: 20_000 });
+    expect(run.exceptions).toEqual([]);
+    expect(run.timedOut).toBe(0);
+    expect(total(run, 'sessions', { outcome: 'connect_failed' })).toBe(1);
+    expect(total(run, 'errors', { code: 'ws_error' })).toBe(1);
+    expect(values(run, 'turn_success')).toEqual([]);
+  });
+
   it('transcription: a turn ends at transcription.completed; no audio metrics', { timeout: 60_000 }, async () => {
     const { run } = await runFixture('k6-transcription', { vus: 1, iterations: 1 });
     expect(total(run, 'turns_completed', { effort: 'none' })).toBe(2);

@@ -263,10 +263,11 @@ function runSession(index) {
     if (!configured) outcome = 'connect_failed';
   };
   ws.onclose = () => {
-    if (!closing) {
-      closing = true;
-      if (outcome === 'completed') outcome = configured ? 'closed_by_server' : 'connect_failed';
-      for (const t of open.slice()) endTurn(t, 'failed', 'connection_closed');
+    if (!closing && outcome === 'completed') outcome = configured ? 'closed_by_server' : 'connect_failed';
+    closing = true;
+    for (const t of open.slice()) {
+      if (kind === 'translation') endByOutput(t);
+      else endTurn(t, 'failed', 'connection_closed');
     }
     stopStream();
     for (const id of Array.from(timers)) cancel(id);
@@ -296,7 +297,7 @@ function runSession(index) {
       if (deadlineMs > now()) break;
       const frame = frameFor(s.slot, deadlineMs, s.oneShot);
       if (stream !== s) return; // the session ended while choosing the frame
-      if (frame === null) return stopStream();
+      if (frame === null || ws.readyState !== 1) return stopStream();
       ws.send(frame);
       const sentAt = now();
       const lag = Math.max(0, sentAt - deadlineMs);
