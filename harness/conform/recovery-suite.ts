@@ -39,7 +39,7 @@ export const DEFAULT_RECOVERY_FAULTS: readonly RecoveryFault[] = [
   { name: 'expire', spec: 'expire:after_s=8' },
   { name: 'drop', spec: 'drop:p=0.4,after_events=6' },
   { name: 'server_error', spec: 'server_error:p=0.5' },
-  { name: 'stall', spec: 'stall:ms=4000,p=0.3', turnTimeoutMs: 2500 },
+  { name: 'stall', spec: 'stall:ms=12000,p=0.5', turnTimeoutMs: 8000 },
 ];
 
 /** Options of {@link runRecoverySuite}. */

@@ -23,15 +23,23 @@ export interface ConformFlags {
   recovery?: boolean;
   seed?: string;
   mockLatency?: string;
+  stepTimeoutMs?: string;
   listProbes?: boolean;
 }
 
-/** Turns flags into library options; throws ConfigError `E_FLAG` for a bad `--seed`. */
+/** Turns flags into library options; throws ConfigError `E_FLAG` for a bad `--seed` or `--step-timeout-ms`. */
 export function conformOptionsFromFlags(flags: ConformFlags, io: CliIo): ConformOptions {
   let seed: number | undefined;
   if (flags.seed !== undefined) {
     seed = Number(flags.seed);
     if (!/^\s*-?\d+\s*$/.test(flags.seed) || !Number.isSafeInteger(seed)) throw new ConfigError('E_FLAG', `--seed ${JSON.stringify(flags.seed)}: expected an integer`);
+  }
+  let stepTimeoutMs: number | undefined;
+  if (flags.stepTimeoutMs !== undefined) {
+    stepTimeoutMs = Number(flags.stepTimeoutMs);
+    if (!/^\s*\d+\s*$/.test(flags.stepTimeoutMs) || !(stepTimeoutMs >= 100 && stepTimeoutMs <= 600_000)) {
+      throw new ConfigError('E_FLAG', `--step-timeout-ms ${JSON.stringify(flags.stepTimeoutMs)}: expected milliseconds from 100 to 600000`);
+    }
   }
   return {
     env: io.env,
@@ -45,6 +53,7 @@ export function conformOptionsFromFlags(flags: ConformFlags, io: CliIo): Conform
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
     ...(flags.mockLatency !== undefined ? { mockLatencyFile: flags.mockLatency } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
   };
 }
 
@@ -92,6 +101,7 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
     .option('--recovery', 'also run the recovery suite: sessions against the bundled mock with each fault, scored')
     .option('--seed <n>', 'seed of the bundled mocks and the recovery suite (default 1)')
     .option('--mock-latency <file>', 'latency profile JSON for the bundled mocks (as rth mock --latency)')
+    .option('--step-timeout-ms <ms>', 'longest wait for one expected answer, ms (default 15000)')
     .option('--list-probes', 'list the probes and exit')
     .action(async (flags: ConformFlags) => {
       setExitCode(await conformCommand(flags, io));
