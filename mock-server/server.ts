@@ -67,6 +67,12 @@ export interface MockServerOptions {
   clock?: Clock;
   /** Close a connection 1008 when its unsent bytes exceed this. Default 8 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * A connection whose HTTP request (an upgrade or a client-secret POST) has not arrived in full
+   * within this is answered 408 and closed (checked every quarter of it, at most every second).
+   * Default 10,000 ms (Node's own default would hold a half-sent handshake for up to 90 s).
+   */
+  handshakeTimeoutMs?: number;
 }
 
 /** A running mock server. */
@@ -84,6 +90,9 @@ export interface MockServerHandle {
   /** Closes every session (1001), stops listening and flushes the trace. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Default of {@link MockServerOptions.handshakeTimeoutMs}. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Where an accepted upgrade goes. */
 type Route = { kind: 'realtime'; model: string } | { kind: 'transcription' } | { kind: 'translation'; model: string };
@@ -113,6 +122,9 @@ export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMoc
   }
   if (options.toolPlan !== undefined && !TOOL_PLANS.includes(options.toolPlan)) problems.push(`toolPlan: expected one of ${TOOL_PLANS.join(', ')}, got ${String(options.toolPlan)}`);
   if (options.maxBufferedBytes !== undefined && !(options.maxBufferedBytes > 0)) problems.push('maxBufferedBytes: expected a positive number of bytes');
+  if (options.handshakeTimeoutMs !== undefined && !(Number.isFinite(options.handshakeTimeoutMs) && options.handshakeTimeoutMs > 0)) {
+    problems.push('handshakeTimeoutMs: expected a positive number of milliseconds');
+  }
   if (problems.length > 0) throw new ConfigError('E_MOCK_OPTIONS', problems);
   return {
     host,
@@ -196,7 +208,14 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
     void handleHttpRequest(req, res, httpDeps);
   };
-  const server: Server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, onRequest) : createHttpServer(onRequest);
+  // A client that never finishes its request (slowloris, a half-sent upgrade) must not hold a socket.
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const timeouts = {
+    headersTimeout: handshakeTimeoutMs,
+    requestTimeout: Math.max(handshakeTimeoutMs, 30_000),
+    connectionsCheckingInterval: Math.min(1000, Math.max(10, handshakeTimeoutMs / 4)),
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem, handshakeTimeout: handshakeTimeoutMs, ...timeouts }, onRequest) : createHttpServer(timeouts, onRequest);
 
   const wss = new WebSocketServer({
     noServer: true,
