@@ -91,9 +91,8 @@ interface Validated {
   readonly seed: number;
 }
 
-/** Checks every option and resolves a remote target; one ConfigError lists every problem. */
-function validate(o: ConformOptions): Validated {
-  const problems: string[] = [];
+/** Checks every option and resolves a remote target; `problems` collects what is wrong. */
+function check(o: ConformOptions, problems: string[]): Validated {
   const headers = parseHeaderFlags(o.headers ?? [], problems);
   let probes: ReturnType<typeof selectProbes> = [];
   try {
@@ -124,8 +123,21 @@ function validate(o: ConformOptions): Validated {
       else throw err;
     }
   }
-  if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
   return { probes, remote, seed };
+}
+
+/** Every problem with `o` (flag-named), empty when it can run. Opens no socket. */
+export function conformOptionProblems(o: ConformOptions): string[] {
+  const problems: string[] = [];
+  check(o, problems);
+  return problems;
+}
+
+function validate(o: ConformOptions): Validated {
+  const problems: string[] = [];
+  const v = check(o, problems);
+  if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
+  return v;
 }
 
 /** The bundled mock and its side mocks, started for a run. */

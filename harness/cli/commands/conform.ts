@@ -5,7 +5,7 @@
  */
 import { Option } from 'commander';
 import { formatProbeLine } from '../../conform/conform-report.ts';
-import { runConform, type ConformOptions } from '../../conform/conform.ts';
+import { conformOptionProblems, runConform, type ConformOptions } from '../../conform/conform.ts';
 import { PROBES, shortProbeName } from '../../conform/probes.ts';
 import { ConfigError } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -27,18 +27,25 @@ export interface ConformFlags {
   listProbes?: boolean;
 }
 
-/** Turns flags into library options; throws ConfigError `E_FLAG` for a bad `--seed` or `--step-timeout-ms`. */
-export function conformOptionsFromFlags(flags: ConformFlags, io: CliIo): ConformOptions {
+/**
+ * Turns flags into library options; the flags only the CLI parses (`--seed`, `--step-timeout-ms`)
+ * add their problems to `problems`.
+ */
+export function conformOptionsFromFlags(flags: ConformFlags, io: CliIo, problems: string[]): ConformOptions {
   let seed: number | undefined;
   if (flags.seed !== undefined) {
     seed = Number(flags.seed);
-    if (!/^\s*-?\d+\s*$/.test(flags.seed) || !Number.isSafeInteger(seed)) throw new ConfigError('E_FLAG', `--seed ${JSON.stringify(flags.seed)}: expected an integer`);
+    if (!/^\s*-?\d+\s*$/.test(flags.seed) || !Number.isSafeInteger(seed)) {
+      problems.push(`--seed ${JSON.stringify(flags.seed)}: expected an integer`);
+      seed = undefined;
+    }
   }
   let stepTimeoutMs: number | undefined;
   if (flags.stepTimeoutMs !== undefined) {
     stepTimeoutMs = Number(flags.stepTimeoutMs);
     if (!/^\s*\d+\s*$/.test(flags.stepTimeoutMs) || !(stepTimeoutMs >= 100 && stepTimeoutMs <= 600_000)) {
-      throw new ConfigError('E_FLAG', `--step-timeout-ms ${JSON.stringify(flags.stepTimeoutMs)}: expected milliseconds from 100 to 600000`);
+      problems.push(`--step-timeout-ms ${JSON.stringify(flags.stepTimeoutMs)}: expected milliseconds from 100 to 600000`);
+      stepTimeoutMs = undefined;
     }
   }
   return {
@@ -68,7 +75,10 @@ export async function conformCommand(flags: ConformFlags, io: CliIo): Promise<nu
     io.out(probeListText());
     return 0;
   }
-  const opts = conformOptionsFromFlags(flags, io);
+  const problems: string[] = [];
+  const opts = conformOptionsFromFlags(flags, io, problems);
+  // Every bad flag in one error, the CLI's own and the library's, before any socket opens.
+  if (problems.length > 0) throw new ConfigError('E_FLAG', [...problems, ...conformOptionProblems(opts)]);
   const result = await runConform({
     ...opts,
     onPhase: (phase) => {
