@@ -12,6 +12,7 @@ import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import type { RebuiltRun } from './rebuild.ts';
 import type { ReportSummary } from './read-run.ts';
 import { turnEndUs, turnFirstUs } from './turn-times.ts';
+import { parseHgrm } from './hgrm-read.ts';
 
 /** Schema tag of the embedded data. */
 export const REPORT_DATA_SCHEMA = 'rth.report/1';
@@ -129,6 +130,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** −log10(1 − p/100): 0 at 0 %, 1 at 90 %, 2 at 99 %, 3 at 99.9 %. */
 export function ninesOf(percentile: number): number {
+  if (percentile <= 0) return 0;
   return percentile >= 100 ? Infinity : -Math.log10(1 - percentile / 100);
 }
 
@@ -140,27 +142,31 @@ export function ninesLabel(nines: number): string {
 
 /**
  * The percentile curve of a histogram in the HdrHistogram plotter's style: value against
- * percentile on a "number of nines" axis, sampled every 0.05 nines up to where the data end
- * (log10 of the count: beyond it every percentile is the max), then the max.
+ * percentile on a "number of nines" axis, from the histogram's own percentile distribution (5
+ * ticks per half distance, one pass over the counts), ending at the max where the data end (log10
+ * of the count: beyond it every percentile is the max).
  * @param divisor µs → ms by default
  */
 export function percentileCurve(name: string, h: Histogram, divisor = 1000): PercentileCurve | null {
   const n = h.totalCount;
   if (n === 0) return null;
-  const end = Math.max(1, Math.log10(n));
-  const at = (p: number): number => round3(h.getValueAtPercentile(p) / divisor);
+  const rows = parseHgrm(h.outputPercentileDistribution(5, divisor));
+  const max = round3(h.getValueAtPercentile(100) / divisor);
   const points: CurvePoint[] = [];
-  for (let x = 0; x < end; x += 0.05) points.push([round3(x), at(100 * (1 - 10 ** -x))]);
-  points.push([round3(end), at(100)]);
-  const marks = [
-    ['p50', 50],
-    ['p90', 90],
-    ['p99', 99],
-    ['p99.9', 99.9],
-  ]
-    .filter(([, p]) => ninesOf(p as number) <= end + 1e-9)
-    .map(([label, p]) => ({ label: label as string, nines: round3(ninesOf(p as number)), value: at(p as number) }));
-  marks.push({ label: 'max', nines: round3(end), value: at(100) });
+  for (const r of rows) if (r.percentile < 1) points.push([round3(ninesOf(r.percentile * 100)), r.value]);
+  const end = round3(Math.max(1, Math.log10(n), ...points.map((p) => p[0])));
+  points.push([end, max]);
+  const marks = (
+    [
+      ['p50', 50],
+      ['p90', 90],
+      ['p99', 99],
+      ['p99.9', 99.9],
+    ] as const
+  )
+    .filter(([, p]) => ninesOf(p) <= end + 1e-9)
+    .map(([label, p]) => ({ label: label as string, nines: round3(ninesOf(p)), value: round3(h.getValueAtPercentile(p) / divisor) }));
+  marks.push({ label: 'max', nines: end, value: max });
   return { name, count: n, points, marks };
 }
 

@@ -45,30 +45,34 @@ function printFiles(io: CliIo, f: ReportFiles): void {
   for (const p of list) io.out(`  ${p}`);
 }
 
-/** Registers `rth report` (and its `merge` subcommand). */
+/**
+ * Registers `rth report`. `merge` is read as the first argument rather than declared as a commander
+ * subcommand: a subcommand could not have its own `--out`, because the root program hands every
+ * option after the command name to `report` itself.
+ */
 export const registerReport: RegisterCommand = (program, io) => {
-  const report = program
+  program
     .command('report')
-    .description('Rebuild report.html, CSVs, HDR histograms (.hgrm, .hlog) and summary.json from a run directory; or render a k6 summary; or merge runs')
-    .argument('[run-dir]', 'run directory with turns.jsonl (as written by rth run)')
-    .option('--out <dir>', 'write the files here (default: the run directory)')
+    .description(
+      'Rebuild report.html, CSVs, HDR histograms (.hgrm, .hlog) and summary.json from a run directory (even a killed run); ' +
+        '`rth report merge DIR... --out DIR` merges runs or shards by adding histograms (never averaging percentiles); ' +
+        '`rth report --k6-summary FILE --out DIR` renders a k6 summary (aggregates only)',
+    )
+    .usage('[options] RUN_DIR | merge DIR... --out DIR | --k6-summary FILE --out DIR')
+    .argument('[args...]', 'a run directory (as written by rth run), or `merge` and the run directories to merge')
+    .option('--out <dir>', 'write the files here (default: the run directory; required for merge and --k6-summary)')
     .option('--price-card <file>', 'price card JSON for cost (default: the bundled card)')
     .option('--transcription-model <model>', 'model that transcribed user audio in realtime sessions (for cost)')
     .option('--hlog-interval <s>', 'interval of histograms/latency.hlog, seconds (default 5)')
     .option('--k6-summary <file>', 'render a k6 end-of-test summary JSON instead of a run directory (needs --out)')
-    .action(async (runDir: string | undefined, flags: ReportFlags) => {
-      await runReport(runDir, flags, io);
-    });
-  report
-    .command('merge')
-    .description('Merge runs or shards (from several machines) by adding histograms and concatenating turns; never by averaging percentiles')
-    .argument('<dirs...>', 'run directories to merge')
-    .requiredOption('--out <dir>', 'directory for the merged run (a new directory, not one of the inputs)')
-    .option('--price-card <file>', 'price card JSON for cost (default: the bundled card)')
-    .option('--transcription-model <model>', 'model that transcribed user audio in realtime sessions (for cost)')
-    .option('--hlog-interval <s>', 'interval of histograms/latency.hlog, seconds (default 5)')
-    .action(async (dirs: string[], flags: MergeFlags) => {
-      await runMerge(dirs, flags, io);
+    .action(async (args: string[], flags: ReportFlags) => {
+      if (args[0] === 'merge') {
+        if (flags.k6Summary !== undefined) throw new ConfigError('E_FLAG', '--k6-summary: does not apply to rth report merge (k6 summaries hold no histograms to add)');
+        await runMerge(args.slice(1), flags, io);
+        return;
+      }
+      if (args.length > 1) throw new ConfigError('E_FLAG', `rth report: expected one RUN_DIR, got ${args.length} (${args.join(' ')}); to merge runs use rth report merge DIR... --out DIR`);
+      await runReport(args[0], flags, io);
     });
 };
 
@@ -102,9 +106,12 @@ export async function runReport(runDir: string | undefined, flags: ReportFlags, 
 
 /** Runs `rth report merge` with parsed arguments (exported for tests). */
 export async function runMerge(dirs: readonly string[], flags: MergeFlags, io: CliIo): Promise<void> {
-  if (flags.out === undefined) throw new ConfigError('E_FLAG', 'rth report merge: --out DIR is required');
+  const problems: string[] = [];
+  if (dirs.length === 0) problems.push('rth report merge: expected one or more run directories');
+  if (flags.out === undefined) problems.push('--out: rth report merge needs --out DIR for the merged run');
+  if (problems.length) throw new ConfigError('E_FLAG', problems);
   const interval = hlogInterval(flags.hlogInterval);
-  const result = await mergeRuns(dirs, resolve(flags.out), {
+  const result = await mergeRuns(dirs, resolve(flags.out!), {
     ...(flags.priceCard !== undefined ? { priceCard: resolve(flags.priceCard) } : {}),
     ...(flags.transcriptionModel !== undefined ? { inputTranscriptionModel: flags.transcriptionModel } : {}),
     ...(interval !== undefined ? { hlogIntervalS: interval } : {}),
