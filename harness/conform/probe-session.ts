@@ -92,7 +92,7 @@ export function describeError(err: ErrorInfo): string {
 export class ProbeSession {
   /** Every server event in receive order. */
   readonly events: ParsedEvent[] = [];
-  /** Types of the client events sent, in order (appends counted, not listed). */
+  /** Types of the client events sent, in order (audio appends not listed). */
   readonly sentTypes: string[] = [];
   /** Builder of this session's client events (ids unique per session). */
   readonly builder = new ClientEventBuilder();
@@ -105,7 +105,6 @@ export class ProbeSession {
   private readonly openResponses = new Set<string>();
   private closeInfo: { code: number; reason: string } | null = null;
   private manualIds = 0;
-  private appendsSent = 0;
   private findings: Finding[] | null = null;
 
   private constructor(private readonly opts: ProbeSessionOptions) {
@@ -155,10 +154,7 @@ export class ProbeSession {
   /** Sends one client event and shows it to the checker (audio appends are only counted). */
   send(event: OutboundEvent): void {
     this.transport.send(serializeClientEvent(event));
-    if (APPEND_TYPES.has(event.type)) {
-      this.appendsSent += 1;
-      return;
-    }
+    if (APPEND_TYPES.has(event.type)) return;
     this.sentTypes.push(event.type);
     this.checker.onClientEvent({ type: event.type, event: event as unknown as Record<string, unknown>, sentUs: this.clock.nowUs() });
   }
@@ -172,7 +168,6 @@ export class ProbeSession {
     for (let i = 0; i < frames.length; i++) {
       if (this.closeInfo) return;
       this.transport.send(frames[i]!);
-      this.appendsSent += 1;
       if ((i + 1) % FRAMES_PER_BURST === 0) await new Promise<void>((r) => setImmediate(r));
     }
   }

@@ -43,14 +43,21 @@ function countCases(xml: string): { cases: number; failures: number; skipped: nu
 }
 
 describe('rth conform', () => {
-  it('against the bundled mock: every probe passes, no error findings, exit 0; conformance.json, summary.json and JUnit written', async () => {
+  it('against the bundled mock: every probe passes, no error findings, exit 0; conformance.json, summary.json, JUnit and the recovery table written', async () => {
     const out = path.join(dir, 'mock');
     const junit = path.join(dir, 'mock', 'conformance.xml');
     const f = fakeIo({ OPENAI_API_KEY: 'sk-never-printed' });
-    const code = await main(['node', 'rth', 'conform', '--mock-latency', latencyFile, '--out', out, '--junit', junit, '--seed', '3'], f.io);
+    const code = await main(['node', 'rth', 'conform', '--mock-latency', latencyFile, '--out', out, '--junit', junit, '--seed', '3', '--recovery'], f.io);
     expect(code, f.out.join('\n') + f.err.join('\n')).toBe(0);
     const summary = readJson<ConformSummary>(path.join(out, 'summary.json'));
-    expect(summary).toMatchObject({ schemaVersion: 1, command: 'conform', target: 'mock', passed: true, exitCode: 0, failedRules: [], recovery: null });
+    expect(summary).toMatchObject({ schemaVersion: 1, command: 'conform', target: 'mock', passed: true, exitCode: 0, failedRules: [] });
+    // Recovery: one run per default fault, scored, with no findings from those sessions either. Which
+    // responses a probabilistic fault hits depends on connection order; expiry hits every session.
+    expect(summary.recovery?.runs.map((r) => r.name)).toEqual(['rate_limit', 'expire', 'drop', 'server_error', 'stall']);
+    const expiry = summary.recovery!.runs[1]!;
+    expect(expiry).toMatchObject({ exercised: true, scores: [{ fault: 'session_expired', recoveryRate: 1 }] });
+    expect(expiry.scores[0]!.occurrences).toBeGreaterThanOrEqual(3);
+    expect(summary.recovery!.overall.length).toBeGreaterThanOrEqual(1);
     expect(summary.counts.probes).toEqual({ passed: PROBES.length, failed: 0, skipped: 0 });
     expect(summary.counts.bySeverity.error).toBe(0);
     const report = readJson<ConformanceReport>(path.join(out, 'conformance.json'));
@@ -66,6 +73,8 @@ describe('rth conform', () => {
     expect(text).toMatch(/^rth conform against mock: PASSED — probes 14 passed, 0 failed, 0 skipped/);
     for (const p of PROBES) expect(text).toContain(`PASS ${p.id}`);
     expect(f.err.filter((l) => l.startsWith('rth conform: PASS'))).toHaveLength(PROBES.length);
+    expect(text).toMatch(/Recovery \(simulated clock, seed 3; times are simulated ms\):\n\s+injected\s+fault met/);
+    expect(text).toMatch(/expire:after_s=8\s+session_expired\s+(\d+)\s+\1 \(100%\)/);
     expect([...f.out, ...f.err].join('\n')).not.toContain('sk-never-printed');
   });
 
