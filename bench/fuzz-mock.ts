@@ -8,10 +8,10 @@
  *
  * `--frames` is per session; the default 50 × 2,000 = 100,000 frames takes about a minute on two cores.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMockProcess } from '../harness/runner/mock-process.ts';
 import { oversizeFrame, runFuzz } from '../test/hardening/fuzz-run.ts';
+import { isAlive, mib, rssBytes } from '../test/hardening/proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,30 +22,9 @@ const { values } = parseArgs({
   },
 });
 
-/** Resident set of a process, bytes (Linux /proc; null elsewhere). */
-function rssBytes(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-const mib = (b: number | null): number | null => (b === null ? null : Math.round((b / 1048576) * 10) / 10);
-
 async function main(): Promise<void> {
   const mock = await startMockProcess({ seed: 1, latencyScale: 0.01 });
   let exited: string | null = null;
-  // The child handle is private to mock-process.ts; a crash shows up as a dead pid.
-  const alive = (): boolean => {
-    try {
-      process.kill(mock.pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   try {
     // Warm up: one short fuzz so the baseline includes loaded code and JIT.
     await runFuzz({ url: mock.url, sessions: 2, framesPerSession: 200, seed: 999 });
@@ -59,7 +38,7 @@ async function main(): Promise<void> {
     // Let closed sessions be collected before the "after" sample.
     await new Promise((r) => setTimeout(r, 2000));
     const rssAfter = rssBytes(mock.pid);
-    if (!alive()) exited = 'mock process died';
+    if (!isAlive(mock.pid)) exited = 'mock process died';
     const out = {
       bench: 'fuzz-mock',
       node: process.version,
