@@ -52,7 +52,7 @@ caption{text-align:left;font-size:13px;color:var(--muted);padding:2px 0}
 th,td{border-bottom:1px solid #ececec;padding:4px 10px;text-align:left;vertical-align:top}th{background:#f6f6f6}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 table.rows{font-size:12.5px}details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}td code{white-space:nowrap}
 .notes li{color:var(--muted)}
 footer{margin-top:32px;font-size:12px;color:var(--muted)}
 `;

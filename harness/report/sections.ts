@@ -192,7 +192,7 @@ export function recoverySection(d: ReportData): string {
   return section(
     'recovery',
     'Recovery',
-    `<p>${r.sessionsWithFaults} sessions met faults.</p>` +
+    `<p>${r.sessionsWithFaults} session${r.sessionsWithFaults === 1 ? '' : 's'} met faults.</p>` +
       table(
         ['Fault', 'Times', 'Recovered', 'Mean recovery (ms)', 'Max recovery (ms)', 'Turns lost', 'Attempts'],
         r.byFault.map((f) => [esc(f.fault), String(f.count), `${f.recovered} (${pct(f.recovered / f.count)})`, ms(f.meanRecoveryMs), ms(f.maxRecoveryMs), String(f.turnsLost), String(f.attempts)]),
