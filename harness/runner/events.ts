@@ -6,8 +6,8 @@
 import type { SessionResult, TurnResult } from '../contract.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
 
-/** Why new turns stopped. */
-export type StopReason = 'duration' | 'signal' | 'all_sessions_done';
+/** Why new turns stopped: the run's duration passed, or a stop was requested (SIGINT). */
+export type StopReason = 'duration' | 'signal';
 
 /** One event of a run. */
 export type RunEvent =

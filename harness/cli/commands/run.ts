@@ -29,6 +29,8 @@ export interface RunFlags {
   header?: string[];
   /** `--no-progress` sets false. */
   progress: boolean;
+  /** `--no-conformance` sets false. */
+  conformance: boolean;
 }
 
 /** `--turns N` → `turns_per_session`, or the problem (named like the resolver's). */
@@ -81,6 +83,7 @@ export async function runCommand(name: string, flags: RunFlags, io: CliIo): Prom
     const result = await runScenario(scenario, {
       env: io.env,
       stopSignal: io.stopSignal,
+      conformance: flags.conformance,
       ...(progress ? { onEvent: progress.listener } : {}),
     });
     progress?.stop();
@@ -117,6 +120,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--chunk-ms <n>', 'audio per append frame, ms')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
     .option('--no-progress', 'no progress display')
+    .option('--no-conformance', 'skip the passive conformance checks (capacity runs: they cost memory and CPU per connection)')
     .action(async (name: string, flags: RunFlags) => {
       setExitCode(await runCommand(name, flags, io));
     });
