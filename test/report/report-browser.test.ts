@@ -64,18 +64,23 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
       expect(firstSection.id).toBe('verdict');
       expect(firstSection.text).toMatch(/^PASS/);
 
-      const charts = await page.$$eval('figure.chart', (figs) =>
-        figs.map((f) => ({
+      const charts = await page.$$eval('figure.chart', (figs) => {
+        // The project's tsconfig has no DOM lib: SVG geometry typed by hand.
+        const bbox = (g: unknown): { w: number; h: number } => {
+          const b = (g as { getBBox?: () => { width: number; height: number } }).getBBox?.();
+          return b ? { w: b.width, h: b.height } : { w: 0, h: 0 };
+        };
+        return figs.map((f) => ({
           id: f.getAttribute('data-chart') ?? '',
           series: JSON.parse(f.getAttribute('data-series') ?? '[]') as string[],
           drawn: [...f.querySelectorAll('[data-series-name]')].map((g) => ({
             name: g.getAttribute('data-series-name') ?? '',
             paths: [...g.querySelectorAll('path')].filter((p) => (p.getAttribute('d') ?? '').length > 1).length,
             rects: g.querySelectorAll('rect').length,
-            box: (g as SVGGraphicsElement).getBBox ? { w: (g as SVGGraphicsElement).getBBox().width, h: (g as SVGGraphicsElement).getBBox().height } : { w: 0, h: 0 },
+            box: bbox(g),
           })),
-        })),
-      );
+        }));
+      });
       expect(charts.map((c) => c.id)).toEqual(['ttfa-percentiles', 'ttfa-by-turn', 'latency-breakdown', 'active-sessions', 'turns-per-second', 'send-lag', 'cost-by-turn']);
       for (const c of charts) {
         expect(c.series.length, `${c.id} has series`).toBeGreaterThan(0);
@@ -93,10 +98,10 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
       const series = page.locator('#chart-ttfa-percentiles [data-series-name="low"]');
       const button = page.locator('#chart-ttfa-percentiles .legend-item[data-toggle="low"]');
       await button.click();
-      expect(await series.evaluate((g) => getComputedStyle(g).display)).toBe('none');
+      expect(await series.evaluate((g) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(g).display)).toBe('none');
       expect(await button.getAttribute('aria-pressed')).toBe('false');
       await button.click();
-      expect(await series.evaluate((g) => getComputedStyle(g).display)).not.toBe('none');
+      expect(await series.evaluate((g) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(g).display)).not.toBe('none');
 
       await mkdir(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
