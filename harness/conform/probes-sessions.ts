@@ -3,7 +3,7 @@
  * §3.11), session expiry (§1.4) and a refused key (§1.2).
  */
 import { errorOf, pathOf } from './probe-session.ts';
-import { configure, expectCode, probePlan, speak } from './probe-helpers.ts';
+import { configure, expectCode, probePlan, silenceFrames, speak } from './probe-helpers.ts';
 import { ProbeFailure, type ProbeDef } from './types.ts';
 
 /** Close codes the official SDK treats as clean after `session.closed` (§3.11; exact code unverified, §9.15). */
@@ -48,7 +48,17 @@ export const translationProbe: ProbeDef = {
     await configure(s, probePlan('translation', 'server_vad'));
     const since = s.mark();
     await speak(s, ctx.clips.first, true);
-    const audio = await s.waitForType('session.output_audio.delta', 'session.output_audio.delta (translated audio)', { since });
+    // §3.11: translation input is a continuous stream (gaps count as contiguous); keep it fed with
+    // silence at about 1× until output arrives, so a target that waits for more audio gets it.
+    let feeding = true;
+    const feeder = (async () => {
+      while (feeding && !s.closed) {
+        await s.sendFrames(silenceFrames(200, true));
+        await s.pause(200);
+      }
+    })();
+    const audio = await s.waitForType('session.output_audio.delta', 'session.output_audio.delta (translated audio)', { since }).finally(() => (feeding = false));
+    await feeder;
     if (typeof pathOf(audio, 'delta') !== 'string') throw new ProbeFailure('session.output_audio.delta has no base64 delta');
     const closeSince = s.mark();
     const close = s.builder.sessionClose();

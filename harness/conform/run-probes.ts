@@ -68,6 +68,7 @@ export async function runOneProbe(probe: ProbeDef, opts: RunProbesOptions): Prom
   const quietMs = opts.quietMs ?? 300;
   const sessions: ProbeSession[] = [];
   const notes: string[] = [`source: ${probe.source}`];
+  let ended = false;
   const ctx: ProbeContext = {
     target: opts.target,
     clips: opts.clips,
@@ -75,6 +76,8 @@ export async function runOneProbe(probe: ProbeDef, opts: RunProbesOptions): Prom
     quietMs,
     note: (line) => void notes.push(line),
     open: async (kind: SessionKind, endpoint?: ProbeEndpoint) => {
+      // A probe that outlived its time limit must not leave a session nobody closes.
+      if (ended) throw new ProbeFailure('probe already ended');
       const s = await ProbeSession.open({
         kind,
         endpoint: endpoint ?? opts.target[kind],
@@ -84,6 +87,10 @@ export async function runOneProbe(probe: ProbeDef, opts: RunProbesOptions): Prom
         ...(opts.target.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.target.rejectUnauthorized } : {}),
         ...(opts.transport ? { transport: opts.transport } : {}),
       });
+      if (ended) {
+        await s.close();
+        throw new ProbeFailure('probe already ended');
+      }
       sessions.push(s);
       return s;
     },
@@ -106,6 +113,7 @@ export async function runOneProbe(probe: ProbeDef, opts: RunProbesOptions): Prom
   } finally {
     if (timer !== null) clock.clearTimeout(timer);
   }
+  ended = true;
   const durationMs = Math.round((clock.nowUs() - startUs) / 1000);
   // A passed probe lets the target finish what it owes; a failed one only watches briefly.
   for (const s of sessions) {
