@@ -150,6 +150,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
   const sessionsLog = new JsonlLog(files.sessions);
   let mock: MockProcess | null = null;
   let execution: Execution | null = null;
+  let settled = false;
   try {
     if (mockStarting) mock = await mockStarting;
     const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
@@ -261,6 +262,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       finished = true;
       for (const t of timers) clock.clearTimeout(t);
       if (result === null) await exec.terminate();
+      settled = true;
       turnsLog.close();
       sessionsLog.close();
       await mock?.stop();
@@ -269,6 +271,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     }
     const shardResult = first;
     finished = true;
+    settled = true;
     for (const t of timers) clock.clearTimeout(t);
     const endUs = clock.nowUs();
     emit({ type: 'finishing' });
@@ -307,6 +310,8 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       files: { ...files, histograms, conformance: conformanceFile },
     };
   } finally {
+    // On an exception (a worker crashed, a listener threw) nothing may keep running.
+    if (execution && !settled) await execution.terminate().catch(() => undefined);
     turnsLog.close();
     sessionsLog.close();
     if (mock) await mock.stop();
