@@ -14,6 +14,7 @@ const RACE_ATTEMPTS = 3;
 /** 40 ms of PCM16 24 kHz silence (under the 100 ms minimum commit, §3.2). */
 const SHORT_AUDIO_B64 = Buffer.alloc(40 * 48).toString('base64');
 
+/** A second `response.create` while one is active (§4.2 `conversation_already_has_active_response`). */
 export const activeResponseProbe: ProbeDef = {
   id: 'PROBE-ACTIVE-RESPONSE',
   description:
@@ -67,6 +68,7 @@ export const activeResponseProbe: ProbeDef = {
   },
 };
 
+/** A commit of under 100 ms of audio (§3.2 `input_audio_buffer_commit_empty`). */
 export const commitEmptyProbe: ProbeDef = {
   id: 'PROBE-COMMIT-EMPTY',
   description: '40 ms of audio then input_audio_buffer.commit → error input_audio_buffer_commit_empty (non-fatal), no input_audio_buffer.committed',
@@ -83,6 +85,7 @@ export const commitEmptyProbe: ProbeDef = {
   },
 };
 
+/** A cancel with nothing active (§3.7 `response_cancel_not_active`). */
 export const cancelIdleProbe: ProbeDef = {
   id: 'PROBE-CANCEL-IDLE',
   description: 'response.cancel with no response active → error response_cancel_not_active (non-fatal), no response.done',
@@ -98,6 +101,7 @@ export const cancelIdleProbe: ProbeDef = {
   },
 };
 
+/** A client event of an unknown type (§4.2 `invalid_value`, param `type`). */
 export const unknownEventProbe: ProbeDef = {
   id: 'PROBE-UNKNOWN-EVENT',
   description: 'a client event of unknown type → error invalid_value with param "type" (non-fatal)',
@@ -117,6 +121,7 @@ export const unknownEventProbe: ProbeDef = {
 /** The parameter the unknown-parameter probe sends (never a real session field). */
 const UNKNOWN_PARAM = 'rth_conform_unknown_parameter';
 
+/** An unknown `session.update` field (§4.2 `unknown_parameter`, dotted param). */
 export const unknownParameterProbe: ProbeDef = {
   id: 'PROBE-UNKNOWN-PARAM',
   description: `session.update with session.${UNKNOWN_PARAM} → error unknown_parameter with the dotted param "session.${UNKNOWN_PARAM}" (non-fatal), no session.updated`,
@@ -133,6 +138,7 @@ export const unknownParameterProbe: ProbeDef = {
   },
 };
 
+/** A voice change after assistant audio (§4.2 `cannot_update_voice`). */
 export const voiceAfterAudioProbe: ProbeDef = {
   id: 'PROBE-VOICE-AFTER-AUDIO',
   description: 'a response with assistant audio, then session.update changing audio.output.voice → error cannot_update_voice (non-fatal), no session.updated',

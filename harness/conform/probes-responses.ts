@@ -27,6 +27,7 @@ const RACE_ATTEMPTS = 3;
 /** An item id no target has minted (§8.1 ids are `item_` + 21 base62). */
 const NO_SUCH_ITEM = 'item_rthConformNoSuchItem0';
 
+/** A cancel mid-response (§3.7: `response.done` cancelled, `client_cancelled`). */
 export const cancelActiveProbe: ProbeDef = {
   id: 'PROBE-CANCEL-ACTIVE',
   description: 'response.cancel right after response.created → response.done status "cancelled", status_details {type:"cancelled", reason:"client_cancelled"}',
@@ -67,6 +68,7 @@ export const cancelActiveProbe: ProbeDef = {
   },
 };
 
+/** Barge-in with server VAD and the client's truncate (§3.8). */
 export const bargeInProbe: ProbeDef = {
   id: 'PROBE-BARGE-IN',
   description:
@@ -111,6 +113,7 @@ export const bargeInProbe: ProbeDef = {
   },
 };
 
+/** Truncates the target must refuse (§3.8, §9.10). */
 export const truncateErrorsProbe: ProbeDef = {
   id: 'PROBE-TRUNCATE-ERRORS',
   description:
@@ -137,6 +140,7 @@ export const truncateErrorsProbe: ProbeDef = {
   },
 };
 
+/** Item retrieve and delete, and their unknown-id errors (§2.2, §9.10). */
 export const itemDeleteRetrieveProbe: ProbeDef = {
   id: 'PROBE-ITEM-DELETE-RETRIEVE',
   description:

@@ -9,6 +9,7 @@ import { ProbeFailure, type ProbeDef } from './types.ts';
 /** Close codes the official SDK treats as clean after `session.closed` (§3.11; exact code unverified, §9.15). */
 const TRANSLATION_CLOSE_CODES: readonly number[] = [1000, 1001, 1005];
 
+/** A transcription session turn (§2.4, §3.10). */
 export const transcriptionProbe: ProbeDef = {
   id: 'PROBE-TRANSCRIPTION',
   description:
@@ -38,6 +39,7 @@ export const transcriptionProbe: ProbeDef = {
   },
 };
 
+/** A translation session and its close (§2.5, §3.11). */
 export const translationProbe: ProbeDef = {
   id: 'PROBE-TRANSLATION',
   description:
@@ -70,6 +72,7 @@ export const translationProbe: ProbeDef = {
   },
 };
 
+/** Session expiry: `session_expired` then close 1001 (§1.4). */
 export const sessionExpiryProbe: ProbeDef = {
   id: 'PROBE-SESSION-EXPIRY',
   description: 'a session kept open past the maximum session length → error session_expired, then close 1001',
@@ -93,6 +96,7 @@ export const sessionExpiryProbe: ProbeDef = {
   },
 };
 
+/** A refused key: `invalid_api_key` then close 3000 (§1.2). */
 export const badKeyProbe: ProbeDef = {
   id: 'PROBE-BAD-KEY',
   description: 'a wrong API key → the upgrade succeeds, error invalid_api_key is the only event, then close 3000 (reason "invalid_request_error.invalid_api_key")',
