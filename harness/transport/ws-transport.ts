@@ -21,6 +21,12 @@ export interface WsTransportOptions {
   rejectUnauthorized?: boolean;
   /** `Sec-WebSocket-Protocol` values to offer (browser-style auth, §1.2). Default none. */
   protocols?: readonly string[];
+  /**
+   * After `close()`, how long the server gets to answer the close frame before the socket is
+   * dropped, ms (real time, like the handshake timeout). Default 2000. Without it `ws` waits 30 s,
+   * which kept `rth run` alive that long after a run against a server that ignores close frames.
+   */
+  closeTimeoutMs?: number;
 }
 
 const noopMessage: MessageListener = () => {};
@@ -94,7 +100,12 @@ export class WsTransport implements Transport {
       ws.terminate();
       return;
     }
-    if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.close(code, reason);
+      const timer = setTimeout(() => ws.terminate(), this.opts.closeTimeoutMs ?? 2000);
+      timer.unref();
+      ws.once('close', () => clearTimeout(timer));
+    }
   }
 
   onMessage(cb: MessageListener): void {
