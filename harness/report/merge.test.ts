@@ -50,8 +50,8 @@ describe('mergeRebuilt', () => {
 
   it('offsets colliding session indices and lists every input with its offset', async () => {
     const root = await tempDir();
-    await writeRunDir(path.join(root, 'a'), syntheticRun({ sessions: 3, seed: 1 }));
-    await writeRunDir(path.join(root, 'b'), syntheticRun({ sessions: 2, seed: 2 }));
+    await writeRunDir(path.join(root, 'a'), syntheticRun({ sessions: 3, seed: 1, efforts: ['low'] }));
+    await writeRunDir(path.join(root, 'b'), syntheticRun({ sessions: 2, seed: 2, efforts: ['low'] }));
     const m = mergeRebuilt([await rebuildRun(path.join(root, 'a')), await rebuildRun(path.join(root, 'b'))], ['a', 'b'], root);
     expect(new Set(m.sessions.map((s) => s.sessionIndex))).toEqual(new Set([0, 1, 2, 3, 4]));
     expect(m.summary.merged_from!.map((x) => [x.dir, x.session_index_offset, x.turns])).toEqual([
@@ -63,8 +63,8 @@ describe('mergeRebuilt', () => {
 
   it('is invalid when any input was, naming the input', async () => {
     const root = await tempDir();
-    await writeRunDir(path.join(root, 'ok'), syntheticRun({ seed: 1 }));
-    await writeRunDir(path.join(root, 'bad'), syntheticRun({ seed: 2 }), { sendLagUs: Array.from({ length: 50 }, () => 20_000) });
+    await writeRunDir(path.join(root, 'ok'), syntheticRun({ sessions: 2, seed: 1, efforts: ['low'] }));
+    await writeRunDir(path.join(root, 'bad'), syntheticRun({ sessions: 2, seed: 2, efforts: ['low'] }), { sendLagUs: Array.from({ length: 50 }, () => 20_000) });
     const m = mergeRebuilt([await rebuildRun(path.join(root, 'ok')), await rebuildRun(path.join(root, 'bad'))], ['ok', 'bad'], root);
     expect(m.summary.valid).toBe(false);
     expect(m.summary.invalid_reasons).toEqual([expect.stringMatching(/^bad: send lag p99/)]);
@@ -74,13 +74,13 @@ describe('mergeRebuilt', () => {
 describe('mergeRuns', () => {
   it('writes a merged run directory that can itself be reported again', async () => {
     const root = await tempDir();
-    await writeRunDir(path.join(root, 'a'), syntheticRun({ seed: 1 }));
-    await writeRunDir(path.join(root, 'b'), syntheticRun({ seed: 2, efforts: ['medium'] }));
+    await writeRunDir(path.join(root, 'a'), syntheticRun({ sessions: 4, seed: 1, efforts: ['low', 'high'] }));
+    await writeRunDir(path.join(root, 'b'), syntheticRun({ sessions: 2, seed: 2, efforts: ['medium'] }));
     const out = path.join(root, 'merged');
     const res = await mergeRuns([path.join(root, 'a'), path.join(root, 'b')], out);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.merged_from).toHaveLength(2);
-    expect(summary.efforts).toEqual(['minimal', 'low', 'medium', 'high']);
+    expect(summary.efforts).toEqual(['low', 'medium', 'high']);
     expect(summary.conformance.findings).toBe(4);
     expect(res.histograms.some((h) => h.endsWith('send_lag.hgrm'))).toBe(true);
     expect(await readFile(res.report, 'utf8')).toContain('Merged from');

@@ -47,6 +47,20 @@ function section(id: string, title: string, body: string): string {
   return `<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${esc(title)}</h2>${body}</section>`;
 }
 
+/** One short sentence for the banner's title; the reasons follow as a list. */
+function verdictTitle(d: ReportData): string {
+  const v = d.verdict;
+  if (v.status === 'invalid') return 'The load generator was the bottleneck, or its self-check data was lost: these numbers are not the target\'s.';
+  if (v.status === 'fail') {
+    const parts = [
+      ...(v.sloBreaches.length ? [`${v.sloBreaches.length} SLO breach${v.sloBreaches.length === 1 ? '' : 'es'}`] : []),
+      ...(v.conformanceErrors ? [`${v.conformanceErrors} conformance error${v.conformanceErrors === 1 ? '' : 's'}`] : []),
+    ];
+    return `Valid run, but ${parts.join(' and ')}.`;
+  }
+  return v.headline.replace(/^PASS: /, '');
+}
+
 /** The verdict banner: first thing on the page. */
 export function verdictSection(d: ReportData): string {
   const v = d.verdict;
@@ -58,7 +72,7 @@ export function verdictSection(d: ReportData): string {
   if (v.interrupted) items.push('<li>The run was stopped early.</li>');
   return (
     `<section id="verdict" class="verdict verdict-${v.status}" role="status" aria-labelledby="verdict-h">` +
-    `<h2 id="verdict-h"><span class="badge">${label}</span> ${esc(v.headline)}</h2>` +
+    `<h2 id="verdict-h"><span class="badge">${label}</span> ${esc(verdictTitle(d))}</h2>` +
     (v.status === 'pass' ? '<p>The load generator kept up (send lag and event loop within budget) and every SLO held.</p>' : '') +
     (items.length ? `<ul>${items.join('')}</ul>` : '') +
     '</section>'

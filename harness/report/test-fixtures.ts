@@ -2,14 +2,14 @@
  * Synthetic run directories for the report tests: seeded turns and sessions over several efforts
  * (with failures, a barge-in, recoveries, usage), written the way the runner writes them
  * (turns.jsonl with `metrics`, sessions.jsonl with `conformanceFindings`, run.json, and for a
- * finished run summary.json, histograms/*.hgrm and conformance.json).
+ * finished run summary.json, histograms/send_lag.hgrm and conformance.json).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AudioDeltaArrival, SessionResult, TurnResult } from '../contract.ts';
 import { buildConformanceReport } from '../conformance/report.ts';
 import type { Finding } from '../conformance/types.ts';
-import { writeHgrm } from '../metrics/hgrm.ts';
+import { percentileDistribution } from '../metrics/hgrm.ts';
 import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import { buildSummary } from '../metrics/summary.ts';
 import type { ReasoningEffort } from '../protocol/types.ts';
@@ -225,7 +225,9 @@ export async function writeRunDir(dir: string, r: SyntheticRun, o: WriteRunDirOp
   };
   await writeFile(path.join(dir, 'summary.json'), JSON.stringify(withRunner, null, 2));
   await writeFile(path.join(dir, 'conformance.json'), JSON.stringify(conformance, null, 2));
-  await writeHgrm(recorder, dir);
+  // Only the send lag's distribution is read back (rebuilds take the rest from turns.jsonl).
+  await mkdir(path.join(dir, 'histograms'), { recursive: true });
+  await writeFile(path.join(dir, 'histograms', 'send_lag.hgrm'), percentileDistribution(recorder.sendLagHistogram()));
 }
 
 /** Keeps only the SessionResult fields (drops runner additions). */
