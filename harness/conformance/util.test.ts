@@ -11,10 +11,46 @@ describe('base64DecodedBytes', () => {
     expect(base64DecodedBytes('AA-_')).toBe(-1); // base64url alphabet
     expect(base64DecodedBytes('A===')).toBe(-1);
     expect(base64DecodedBytes('AA=A')).toBe(-1);
+    expect(base64DecodedBytes('AA==')).toBe(1);
+    expect(base64DecodedBytes('AAA=')).toBe(2);
+    expect(base64DecodedBytes('====')).toBe(-1);
+    expect(base64DecodedBytes('=AAA')).toBe(-1);
+    expect(base64DecodedBytes('AAAA=AAA')).toBe(-1);
+    expect(base64DecodedBytes('AA\u00e9A')).toBe(-1);
+    expect(base64DecodedBytes('AA A')).toBe(-1);
+    expect(base64DecodedBytes('AAAA\nAAA')).toBe(-1);
+    const long = Buffer.alloc(4800, 0x5a).toString('base64');
+    expect(base64DecodedBytes(`${long.slice(0, 3000)}*${long.slice(3001)}`)).toBe(-1);
   });
 });
 
 describe('bounded collections', () => {
+  it('allocate their rings lazily and grow them up to the capacity', () => {
+    const s = new BoundedSet(16_384);
+    const m = new BoundedMap<number>(16_384);
+    // A fresh collection must not hold its whole window (8 bytes a slot, per collection, per session).
+    expect(s.allocatedSlots).toBeLessThanOrEqual(16);
+    expect(m.allocatedSlots).toBeLessThanOrEqual(16);
+    for (let i = 0; i < 100; i++) s.add(`k${i}`);
+    expect(s.allocatedSlots).toBeGreaterThanOrEqual(100);
+    expect(s.allocatedSlots).toBeLessThanOrEqual(256);
+    const small = new BoundedSet(20);
+    for (let i = 0; i < 1000; i++) small.add(`k${i}`);
+    expect(small.allocatedSlots).toBe(20);
+  });
+
+  it('evict in insertion order across growth and wrap-around', () => {
+    const s = new BoundedSet(37);
+    for (let i = 0; i < 100; i++) {
+      s.add(`k${i}`);
+      expect(s.overflowed).toBe(i >= 37);
+      for (const j of [i - 37, i - 36, i]) if (j >= 0) expect(s.has(`k${j}`)).toBe(j > i - 37);
+    }
+    const m = new BoundedMap<number>(10);
+    for (let i = 0; i < 25; i++) m.set(`k${i}`, i);
+    expect([...m.entries()].map(([, v]) => v)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+  });
+
   it('BoundedSet keeps the last N and records that it evicted', () => {
     const s = new BoundedSet(3);
     for (const k of ['a', 'b', 'c']) s.add(k);
