@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Recorder, classifyTurn, turnBucket } from './recorder.ts';
+import { Recorder, classifySession, classifyTurn, turnBucket } from './recorder.ts';
 import { session, turn } from './test-fixtures.ts';
 
 /** Within HDR's 3-significant-digit precision (0.1 %). */
@@ -91,6 +91,17 @@ describe('Recorder', () => {
       sessionsByOutcome: { completed: 1, connect_failed: 1, aborted: 1 },
       errors: { invalid_value: 3, ECONNRESET: 1 },
     });
+  });
+
+  it('a session stopped by the end of a duration-bounded run counts as completed and keeps its outcome', () => {
+    expect(classifySession('stopped')).toBe('completed');
+    expect(classifySession('completed')).toBe('completed');
+    expect(classifySession('aborted')).toBe('aborted');
+    expect(classifySession('reconnect_failed')).toBe('failed');
+    const r = new Recorder();
+    r.recordSession(session({ outcome: 'stopped' }));
+    r.recordSession(session({ outcome: 'completed' }));
+    expect(r.counters).toMatchObject({ sessionsCompleted: 2, sessionsFailed: 0, sessionsAborted: 0, sessionsByOutcome: { stopped: 1, completed: 1 } });
   });
 
   it('snapshots survive JSON and merge by adding histograms, never averaging percentiles', () => {

@@ -39,9 +39,14 @@ export function classifyTurn(t: Pick<TurnResult, 'status' | 'bargedIn'>): 'compl
   return t.status === 'aborted' ? 'aborted' : 'failed';
 }
 
-/** How a session counts in `sessions.completed / failed / aborted`. */
+/**
+ * How a session counts in `sessions.completed / failed / aborted`. `stopped` (the run's stop came
+ * before the plan's last turn; the driver's normal end of a duration-bounded run) did what the run
+ * asked, so it counts as completed; `sessions.by_outcome` still tells it apart.
+ */
 export function classifySession(outcome: string): 'completed' | 'failed' | 'aborted' {
-  return outcome === 'completed' ? 'completed' : outcome === 'aborted' ? 'aborted' : 'failed';
+  if (outcome === 'completed' || outcome === 'stopped') return 'completed';
+  return outcome === 'aborted' ? 'aborted' : 'failed';
 }
 
 /** Counters kept next to the histograms; all additive. */

@@ -112,9 +112,7 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
     onSession: (s, findings) => {
       const session = cutShort.has(s.sessionIndex) ? { ...s, outcome: 'aborted' } : s;
       // Not-started sessions never ran: they are counted by the runner, not as failed sessions.
-      // `stopped` (the run's stop came before the plan's last turn) is the normal end of a
-      // duration-bounded session; Recorder.classifySession counts only `completed` as completed.
-      if (session.outcome !== NOT_STARTED) recorder.recordSession(session.outcome === 'stopped' ? { ...session, outcome: 'completed' } : session);
+      if (session.outcome !== NOT_STARTED) recorder.recordSession(session);
       sink.onSession(session, findings);
     },
   });
