@@ -208,6 +208,19 @@ describe('CLI overrides go through the same resolver', () => {
     expect(p[0]).toMatch(/^--header: header 1: expected 'Name: value'/);
     expect(p[0]).not.toContain('sk-secret');
   });
+  it('--turns sets turns_per_session, drops the default duration and is validated like the field', async () => {
+    const t = await loadText('no-duration.yaml', 'sessions: 2\n', { turns: '4' });
+    expect(t).toMatchObject({ turnsPerSession: 4, durationS: null });
+    const both = await loadText('with-duration.yaml', 'duration_s: 12\n', { turns: 2 });
+    expect(both).toMatchObject({ turnsPerSession: 2, durationS: 12 });
+    const inline = resolveScenario({ sessions: 1 }, { label: '<inline>', path: null, dir }, { turns: '3' });
+    expect(inline).toMatchObject({ turnsPerSession: 3, durationS: null });
+    const p = await problemsOf(loadScenario('smoke', { turns: '0', sessions: '0' }));
+    expect(p).toHaveLength(2);
+    expect(p.find((x) => x.startsWith('--turns: turns_per_session: '))).toMatch(/>=\s*1, got 0/);
+    expect(await problemsOf(loadScenario('smoke', { turns: '2.5' }))).toEqual([expect.stringMatching(/^--turns: turns_per_session: .*int/)]);
+    expect(await problemsOf(loadScenario('smoke', { turns: 'many' }))).toEqual(["--turns: turns_per_session: expected number, got 'many'"]);
+  });
   it('resolveScenario works on an in-memory object', () => {
     const s = resolveScenario({ sessions: 3 }, { label: '<inline>', path: null, dir }, { efforts: ['high'] });
     expect(s).toMatchObject({ name: 'inline', sessions: 3, efforts: ['high'], sourceLabel: '<inline>' });

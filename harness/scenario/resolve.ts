@@ -37,6 +37,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   target: '--target',
   sessions: '--sessions',
   duration_s: '--duration',
+  turns_per_session: '--turns',
   efforts: '--efforts',
   seed: '--seed',
   chunk_ms: '--chunk-ms',
@@ -78,6 +79,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   if (o.target !== undefined) set('target', o.target);
   if (o.sessions !== undefined) set('sessions', flagValue(o.sessions));
   if (o.duration !== undefined) set('duration_s', flagValue(o.duration));
+  if (o.turns !== undefined) set('turns_per_session', flagValue(o.turns));
   if (o.efforts !== undefined) {
     const list = typeof o.efforts === 'string' ? o.efforts.split(',') : [...o.efforts];
     set('efforts', list.map((e) => e.trim()).filter((e) => e !== ''));

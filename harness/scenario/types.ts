@@ -102,6 +102,11 @@ export interface ScenarioOverrides {
   sessions?: string | number;
   /** `--duration S` (sets `duration_s`). */
   duration?: string | number;
+  /**
+   * `--turns N` (sets `turns_per_session`). Like the field in a file, it drops the default
+   * `duration_s` when neither the file nor `--duration` sets one.
+   */
+  turns?: string | number;
   /** `--efforts a,b` (comma-separated, or a list). */
   efforts?: string | readonly string[];
   /** `--seed N`. */

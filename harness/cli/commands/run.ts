@@ -4,13 +4,10 @@
  * end-of-run table to stdout. The first SIGINT stops new turns and writes the summary; the second
  * closes everything at once (turns.jsonl and sessions.jsonl are already on disk).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Option } from 'commander';
-import { ConfigError } from '../../errors.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
-import { DEFAULT_SCENARIO, loadScenario, parseScenarioText, resolveScenario } from '../../scenario/index.ts';
+import { DEFAULT_SCENARIO, loadScenario } from '../../scenario/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from '../../scenario/types.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
@@ -33,42 +30,19 @@ export interface RunFlags {
   conformance: boolean;
 }
 
-/** `--turns N` → `turns_per_session`, or the problem (named like the resolver's). */
-function parseTurns(raw: string): number | string {
-  const n = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < 1) return `--turns: turns_per_session: expected an integer >= 1, got ${JSON.stringify(raw)}`;
-  return n;
-}
-
-/**
- * Loads the scenario with the flags applied by the scenario resolver. `--turns` is not among the
- * resolver's overrides, so it is set on the parsed file and the file resolved again (the resolver
- * then drops the default duration exactly as for a file that sets `turns_per_session`).
- */
+/** Loads the scenario with every flag applied (and validated) by the scenario resolver. */
 export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: string = process.cwd()): Promise<ResolvedScenario> {
   const overrides: ScenarioOverrides = { header: flags.header ?? [] };
   if (flags.target !== undefined) overrides.target = flags.target;
   if (flags.sessions !== undefined) overrides.sessions = flags.sessions;
   if (flags.duration !== undefined) overrides.duration = flags.duration;
+  if (flags.turns !== undefined) overrides.turns = flags.turns;
   if (flags.efforts !== undefined) overrides.efforts = flags.efforts;
   if (flags.out !== undefined) overrides.out = flags.out;
   if (flags.seed !== undefined) overrides.seed = flags.seed;
   if (flags.workers !== undefined) overrides.workers = flags.workers;
   if (flags.chunkMs !== undefined) overrides.chunkMs = flags.chunkMs;
-  const turns = flags.turns === undefined ? undefined : parseTurns(flags.turns);
-  let scenario: ResolvedScenario;
-  try {
-    scenario = await loadScenario(name, overrides, { cwd });
-  } catch (err) {
-    // Report a bad --turns together with the resolver's problems.
-    if (typeof turns === 'string' && err instanceof ConfigError) throw new ConfigError(err.code, [...err.problems, turns]);
-    throw err;
-  }
-  if (typeof turns === 'string') throw new ConfigError('E_SCENARIO', turns);
-  if (turns === undefined || scenario.sourcePath === null) return scenario;
-  const file = scenario.sourcePath;
-  const raw = parseScenarioText(readFileSync(file, 'utf8'), scenario.sourceLabel, path.extname(file).toLowerCase() === '.json') as Record<string, unknown>;
-  return resolveScenario({ ...raw, turns_per_session: turns }, { label: scenario.sourceLabel, path: file, dir: path.dirname(file), cwd }, overrides);
+  return loadScenario(name, overrides, { cwd });
 }
 
 /** Runs the command; returns the exit code. */
