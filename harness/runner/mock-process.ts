@@ -44,7 +44,9 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.maxSessionS != null) args.push('--max-session-s', String(opts.maxSessionS));
   if (opts.tracePath) args.push('--trace', opts.tracePath);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The IPC channel is only a lifeline: `rth mock` stops when it closes (this process died).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  child.channel?.unref();
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => {

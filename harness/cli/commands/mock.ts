@@ -80,7 +80,11 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
 export async function runMock(flags: MockFlags, io: CliIo): Promise<void> {
   const server = await startMockServer(mockOptionsFromFlags(flags));
   io.out(`rth mock: listening ${server.url} (HTTP ${server.httpUrl}, seed ${flags.seed}${flags.apiKey !== undefined ? ', API key required' : ''})`);
-  await io.stopSignal.soft;
+  // Started by `rth run` (harness/runner/mock-process.ts) with an IPC channel: when that parent
+  // goes away, even by kill -9, the channel closes and the mock stops instead of living on orphaned.
+  const parentGone = process.channel ? new Promise<void>((resolve) => process.once('disconnect', () => resolve())) : null;
+  process.channel?.unref();
+  await (parentGone ? Promise.race([io.stopSignal.soft, parentGone]) : io.stopSignal.soft);
   io.err('rth mock: stopping');
   await Promise.race([server.close(), io.stopSignal.hard]);
 }
