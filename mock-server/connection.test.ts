@@ -157,6 +157,49 @@ describe('MockConnection', () => {
     expect(ws.closedWith).toMatchObject({ code: 1001 });
   });
 
+  it('settles write hooks with the stamp taken just before the socket write, after a stall, once', () => {
+    let ctxRef: MockSessionContext | null = null;
+    const { ws, clock } = setup({ open: (ctx) => void (ctxRef = ctx) }, { faults: ['stall:ms=300,at_event=2'] });
+    // The socket's send() takes 2 ms: a stamp taken after it returns would be 2 ms late.
+    const sentAtUs: number[] = [];
+    ws.send = (frame: string): void => {
+      sentAtUs.push(clock.nowUs());
+      ws.sent.push(frame);
+      clock.advanceMs(2);
+    };
+    const stamps: Record<string, (number | null)[]> = { created: [], held: [], plain: [] };
+    const ctx = ctxRef!;
+    ctx.send({ type: 'session.created', session: { type: 'realtime' } });
+    clock.advanceMs(10);
+    ctx.send({ type: 'response.created', response: { id: 'resp_1' } }, (us) => void stamps['created']!.push(us));
+    ctx.send({ type: 'response.output_audio.delta', response_id: 'resp_1', delta: '' }, (us) => void stamps['held']!.push(us));
+    // Held by the stall: not written, so not settled yet.
+    expect(stamps['held']).toEqual([]);
+    expect(stamps['created']).toEqual([sentAtUs[1]]);
+    clock.advanceMs(300);
+    expect(ws.events.map((e) => e['type'])).toEqual(['session.created', 'response.created', 'response.output_audio.delta']);
+    expect(stamps['held']).toEqual([sentAtUs[2]]);
+    expect(sentAtUs[2]! - sentAtUs[1]!).toBeGreaterThanOrEqual(300_000);
+    ctx.send({ type: 'plain' }, (us) => void stamps['plain']!.push(us));
+    expect(stamps['plain']).toEqual([sentAtUs[3]]);
+    expect(Object.values(stamps).every((v) => v.length === 1)).toBe(true);
+  });
+
+  it('settles the hooks of frames that never reach the socket with null', () => {
+    let ctxRef: MockSessionContext | null = null;
+    const { ws, clock } = setup({ open: (ctx) => void (ctxRef = ctx) }, { faults: ['stall:ms=5000,at_event=1'] });
+    const ctx = ctxRef!;
+    const got: (number | null)[] = [];
+    ctx.send({ type: 'session.created', session: { type: 'realtime' } });
+    ctx.send({ type: 'response.created', response: { id: 'resp_1' } }, (us) => void got.push(us));
+    ws.emit('close'); // the client went away while the stall held the frame
+    expect(got).toEqual([null]);
+    clock.advanceMs(10_000);
+    expect(got).toEqual([null]);
+    expect(ctx.send({ type: 'late' }, (us) => void got.push(us))).toBe(false);
+    expect(got).toEqual([null, null]);
+  });
+
   it('clears its timers and tells the session kind once when the socket closes', () => {
     let ctxRef: MockSessionContext | null = null;
     let fired = false;

@@ -17,6 +17,7 @@ import type {
   SessionKind,
   TraceSink,
   WireEvent,
+  WriteHook,
 } from './contract.ts';
 import type { ServerEventOf } from '../harness/protocol/types.ts';
 import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, nestingTooDeep, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
@@ -107,6 +108,8 @@ export class MockConnection implements MockSessionContext {
   private readonly onEnded: (() => void) | undefined;
   private readonly outbound: OutboundChannel;
   private timers: Set<TimerHandle> | null = null;
+  /** Write hooks of frames a fault still holds; settled with null if the connection ends first. */
+  private unwritten: Set<WriteHook> | null = null;
   private closing = false;
   private ended = false;
 
@@ -127,7 +130,7 @@ export class MockConnection implements MockSessionContext {
     this.onEnded = init.onEnded;
     this.maxSessionS = this.faults.maxSessionS(this.options.maxSessionS);
     this.outbound = this.faults.wrapOutbound(
-      (frame) => this.rawSend(frame),
+      (frame, onWritten) => this.rawSend(frame, onWritten),
       () => this.terminate(),
       this.clock,
     );
@@ -146,11 +149,20 @@ export class MockConnection implements MockSessionContext {
 
   // ---- MockSessionContext ----------------------------------------------------------------
 
-  send(event: WireEvent): boolean {
-    if (this.closing || this.ended) return false;
+  send(event: WireEvent, onWritten?: WriteHook): boolean {
+    if (this.closing || this.ended) {
+      onWritten?.(null);
+      return false;
+    }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
     const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
-    this.outbound(out, JSON.stringify(out));
+    if (onWritten === undefined) {
+      this.outbound(out, JSON.stringify(out));
+      return true;
+    }
+    const unwritten = (this.unwritten ??= new Set());
+    unwritten.add(onWritten);
+    this.outbound(out, JSON.stringify(out), onWritten);
     return true;
   }
 
@@ -200,15 +212,25 @@ export class MockConnection implements MockSessionContext {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private rawSend(frame: string): void {
-    if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
+  private rawSend(frame: string, hook?: WriteHook): void {
+    // A hook is settled once: not again if end() already settled it with null.
+    const onWritten = hook !== undefined && this.unwritten?.delete(hook) === true ? hook : undefined;
+    if (this.ended || this.ws.readyState !== this.ws.OPEN) return onWritten?.(null);
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       // A client that does not read must not make the server grow without bound.
       this.stats.sendOverflows += 1;
       this.close(1008, 'send buffer overflow: the client is not reading');
+      return onWritten?.(null);
+    }
+    if (onWritten === undefined) {
+      this.ws.send(frame);
       return;
     }
+    // Stamped before send(): on loopback the client (another process) may read the frame before
+    // send() returns, and a stamp taken after it would make the harness look early.
+    const writtenUs = this.clock.nowUs();
     this.ws.send(frame);
+    onWritten(writtenUs);
   }
 
   private terminate(): void {
@@ -281,6 +303,17 @@ export class MockConnection implements MockSessionContext {
     if (this.timers) for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers = null;
     this.outbound.dispose();
+    const unwritten = this.unwritten;
+    this.unwritten = null;
+    if (unwritten) {
+      for (const hook of unwritten) {
+        try {
+          hook(null);
+        } catch {
+          this.stats.handlerErrors += 1;
+        }
+      }
+    }
     try {
       this.kind.onClose(this);
     } catch {

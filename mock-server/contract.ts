@@ -64,12 +64,18 @@ export interface TraceRecord {
   status: string;
   /** When the last audio of the user's turn arrived (the append that ended speech, or the commit), µs monotonic; null if none. */
   turn_audio_end_us: number | null;
-  /** When `response.created` was handed to the socket, µs monotonic. */
-  response_created_sent_us: number;
-  /** When the first `response.output_audio.delta` was handed to the socket, µs monotonic; null if no audio. */
+  /**
+   * When `response.created` was handed to the socket, µs monotonic: stamped immediately before the
+   * socket write (after any stall fault held the frame); null if the connection ended first.
+   */
+  response_created_sent_us: number | null;
+  /** When the first `response.output_audio.delta` was handed to the socket (stamped the same way), µs monotonic; null if no audio was written. */
   first_audio_sent_us: number | null;
-  /** When `response.done` was handed to the socket, µs monotonic. */
-  response_done_sent_us: number;
+  /**
+   * When `response.done` was handed to the socket (stamped the same way), µs monotonic; null if the
+   * connection ended before it was written. The record is written then.
+   */
+  response_done_sent_us: number | null;
   /** The drawn delay from end of turn to first audio that the latency model chose, ms. */
   drawn_first_audio_delay_ms: number | null;
 }
@@ -88,10 +94,19 @@ export interface InjectedResponseFailure {
 }
 
 /**
- * Outbound filter for one connection: every server frame passes through it. The fault injector
- * uses it to stall, drop (close 1006), inject malformed frames or reorder events.
+ * Told when one frame reached the socket: the monotonic µs taken immediately before the socket
+ * write (so a receiver in another process can never observe the frame earlier), or null when the
+ * frame was discarded (connection closing or ended, send buffer overflow, dropped by a fault).
+ * Called exactly once per frame it was passed with; pass a distinct function per frame.
  */
-export type OutboundFilter = (event: WireEvent, frame: string) => void;
+export type WriteHook = (writtenUs: number | null) => void;
+
+/**
+ * Outbound filter for one connection: every server frame passes through it. The fault injector
+ * uses it to stall, drop (close 1006), inject malformed frames or reorder events. A frame's
+ * `onWritten` travels with it to the raw send (injected frames have none).
+ */
+export type OutboundFilter = (event: WireEvent, frame: string, onWritten?: WriteHook) => void;
 
 /** The outbound filter plus the hooks a connection needs to close cleanly under faults. */
 export interface OutboundChannel extends OutboundFilter {
@@ -110,10 +125,11 @@ export interface ConnectionFaults {
   /** The session's maximum duration in seconds, given the configured one (early-expiry faults shorten it). */
   maxSessionS(configuredS: number): number;
   /**
-   * Wraps the raw sender. `rawSend` writes one text frame; `terminate` drops the TCP connection
-   * without a close frame (the client sees 1006). Returns the filter the connection sends through.
+   * Wraps the raw sender. `rawSend` writes one text frame and settles its write hook; `terminate`
+   * drops the TCP connection without a close frame (the client sees 1006). Returns the filter the
+   * connection sends through.
    */
-  wrapOutbound(rawSend: (frame: string) => void, terminate: () => void, clock: Clock): OutboundChannel;
+  wrapOutbound(rawSend: (frame: string, onWritten?: WriteHook) => void, terminate: () => void, clock: Clock): OutboundChannel;
 }
 
 /** What a session kind gets from the connection loop. */
@@ -137,8 +153,12 @@ export interface MockSessionContext {
    * as the session's initial config; null/absent for standard keys. (Added by the connection loop.)
    */
   readonly clientSecretSession?: Record<string, unknown> | null;
-  /** Sends a server event, adding a fresh `event_id` first when absent. Returns false once the socket is closing. */
-  send(event: WireEvent): boolean;
+  /**
+   * Sends a server event, adding a fresh `event_id` first when absent. Returns false once the socket
+   * is closing. `onWritten` (default none) learns when the frame was really written, after any
+   * fault held it (see {@link WriteHook}); the trace's send stamps come from it.
+   */
+  send(event: WireEvent, onWritten?: WriteHook): boolean;
   /** Sends a well-formed `error` event (§4.1). */
   sendError(error: MockErrorSpec): void;
   /** Closes the socket with a close frame (after the queued frames). */

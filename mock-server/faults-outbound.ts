@@ -15,7 +15,7 @@
  * stall never loses frames.
  */
 import type { Clock, TimerHandle } from '../harness/clock.ts';
-import type { OutboundFilter, Rng, WireEvent } from './contract.ts';
+import type { OutboundFilter, Rng, WireEvent, WriteHook } from './contract.ts';
 import type { DisorderFault, DisorderKind, DropFault, MalformedFault, MalformedKind, StallFault } from './faults.ts';
 
 /** A spec with its own seeded stream for this connection. */
@@ -106,6 +106,8 @@ interface Out {
   frame: string;
   /** The unit whose event this is (null for frames outside units and injected frames). */
   unit: Unit | null;
+  /** The sender's write hook, settled by the raw send (none for injected frames). */
+  onWritten?: WriteHook | undefined;
 }
 
 /** A fresh `event_…` id for an injected frame, so it never duplicates a real event's id. */
@@ -137,18 +139,22 @@ export function malformedFrame(kind: MalformedKind, event: WireEvent, frame: str
 
 /**
  * Builds the outbound filter of one connection. With no rules it is a plain pass-through.
- * @param rawSend writes one text frame to the socket.
+ * @param rawSend writes one text frame to the socket and settles its write hook. Frames this filter
+ *   discards (drop, dispose) never reach it: their hooks are the connection's to settle when it ends.
  * @param terminate cuts the TCP connection without a close frame (client sees 1006).
  */
 export function wrapOutboundWithFaults(
   rules: OutboundFaultRules,
-  rawSend: (frame: string) => void,
+  rawSend: (frame: string, onWritten?: WriteHook) => void,
   terminate: () => void,
   clock: Clock,
 ): FaultyOutboundFilter {
   if (rules.drop.length + rules.stall.length + rules.malformed.length + rules.disorder.length === 0) {
     // No outbound faults: a bare pass-through on the hot path.
-    return Object.assign((_event: WireEvent, frame: string): void => rawSend(frame), { whenIdle: (cb: () => void) => cb(), dispose: () => {} });
+    return Object.assign((_event: WireEvent, frame: string, onWritten?: WriteHook): void => rawSend(frame, onWritten), {
+      whenIdle: (cb: () => void) => cb(),
+      dispose: () => {},
+    });
   }
   let sessionType: SessionType = 'realtime';
   let firstFrame = true;
@@ -187,7 +193,7 @@ export function wrapOutboundWithFaults(
     if (dead) return;
     const u = out.unit;
     if (u && u.dropAfter !== null && u.written >= u.dropAfter) return kill();
-    rawSend(out.frame);
+    rawSend(out.frame, out.onWritten);
     if (u) {
       u.written++;
       if (u.dropAfter !== null && u.written >= u.dropAfter) kill();
@@ -264,7 +270,7 @@ export function wrapOutboundWithFaults(
     return u;
   };
 
-  const filter = (event: WireEvent, frame: string): void => {
+  const filter = (event: WireEvent, frame: string, onWritten?: WriteHook): void => {
     if (dead) return;
     const type = event.type;
     if (type === 'session.created') {
@@ -276,7 +282,7 @@ export function wrapOutboundWithFaults(
     const u = unit;
     const isEnd = u !== null && rulesOf.end.includes(type);
     if (isEnd) unit = null;
-    const out: Out = { frame, unit: u };
+    const out: Out = { frame, unit: u, onWritten };
 
     if (u) {
       u.arrived++;

@@ -13,10 +13,8 @@ export interface MeasurementError {
   p99Ms: number | null;
   maxMs: number | null;
   /**
-   * Smallest difference seen, ms. Slightly negative values are possible while the mock stamps
-   * `first_audio_sent_us` after its `send()` returned: on loopback the harness can receive and
-   * stamp the frame before the mock process runs its next line. Far below zero would mean the
-   * stamps are not comparable (a bug).
+   * Smallest difference seen, ms. The mock stamps `first_audio_sent_us` immediately before it hands
+   * the frame to its socket, so a negative value means the stamps are not comparable (a bug).
    */
   minMs: number | null;
   /** Matched responses whose harness stamp came before the mock's stamp (recorded as 0 in the percentiles). */

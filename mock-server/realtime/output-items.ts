@@ -38,8 +38,11 @@ export interface StreamHost {
   schedule(fn: () => void, delayMs: number): void;
   /** Adds output tokens; false once `max_output_tokens` is reached (the stream then stops itself via the host). */
   spend(textTokens: number, audioTokens: number): boolean;
-  /** Called right after the first audio delta of the response was handed to the socket. */
-  onAudioDelta(): void;
+  /**
+   * Sends one `response.output_audio.delta`. The response stamps its first audio (trace) when that
+   * frame is really written, which may be later than this call under a stall fault.
+   */
+  sendAudioDelta(event: WireEvent): void;
   /** Inserts into the conversation at the end; returns `previous_item_id`. */
   addToConversation(stored: StoredItem): string | null;
   /** The stored item changed (ledger refresh). */
@@ -138,10 +141,9 @@ export class MessageStream implements ItemStream {
     const end = Math.min(audio.length, this.audioPos + bytesForMs(this.format, this.pacing.audioDeltaMs));
     const chunk = audio.subarray(this.audioPos, end);
     this.audioPos = end;
-    this.host.send(ev({ type: 'response.output_audio.delta', ...this.ids(), delta: chunk.toString('base64') } satisfies Omit<ServerEventOf<'response.output_audio.delta'>, 'event_id'>));
+    this.host.sendAudioDelta(ev({ type: 'response.output_audio.delta', ...this.ids(), delta: chunk.toString('base64') } satisfies Omit<ServerEventOf<'response.output_audio.delta'>, 'event_id'>));
     const sentMs = durationMsOfBytes(this.format, this.audioPos);
     this.stored.assistant!.generatedMs = sentMs;
-    this.host.onAudioDelta();
     const last = end >= audio.length;
     while (this.segIndex < this.segments.length && (last || this.segments[this.segIndex]!.startMs < sentMs)) {
       const delta = this.segments[this.segIndex++]!.text;

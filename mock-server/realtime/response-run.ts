@@ -71,8 +71,11 @@ export class ResponseRun {
   private ended = false;
   private spentText = 0;
   private spentAudio = 0;
-  private createdUs = 0;
+  /** Write stamps of `response.created` and the first audio delta (null until written). */
+  private createdUs: number | null = null;
   private firstAudioUs: number | null = null;
+  /** Whether the first audio delta was handed to the connection (its stamp may come later). */
+  private firstAudioQueued = false;
   private drawnFirstAudioMs: number | null = null;
   /** Total assistant audio generated, ms (for the idle timer's playback estimate). */
   audioGeneratedMs = 0;
@@ -113,7 +116,7 @@ export class ResponseRun {
     return this.params.conversation === 'auto';
   }
 
-  /** µs when the first audio delta went out, or null. */
+  /** µs when the first audio delta was written to the socket, or null. */
   get firstAudioSentUs(): number | null {
     return this.firstAudioUs;
   }
@@ -185,8 +188,9 @@ export class ResponseRun {
     if (this.createdSent) return;
     this.createdSent = true;
     const ctx = this.state.ctx;
-    ctx.send(ev({ type: 'response.created', response: this.baseResponse('in_progress') } satisfies WireResponseEvent<'response.created'>));
-    this.createdUs = ctx.clock.nowUs();
+    ctx.send(ev({ type: 'response.created', response: this.baseResponse('in_progress') } satisfies WireResponseEvent<'response.created'>), (us) => {
+      this.createdUs = us;
+    });
     const reserved = 4096;
     ctx.send(
       ev({
@@ -232,8 +236,14 @@ export class ResponseRun {
         const max = this.params.maxOutputTokens;
         return max === 'inf' || this.spentText + this.spentAudio < max;
       },
-      onAudioDelta: () => {
-        if (this.firstAudioUs === null) this.firstAudioUs = ctx.clock.nowUs();
+      sendAudioDelta: (e) => {
+        if (this.firstAudioQueued) ctx.send(e);
+        else {
+          this.firstAudioQueued = true;
+          ctx.send(e, (us) => {
+            this.firstAudioUs = us;
+          });
+        }
         if (this.inConversation) state.assistantAudioPresent = true;
       },
       addToConversation: (stored) => state.conversation.insert(stored),
@@ -302,19 +312,21 @@ export class ResponseRun {
     response.status_details = details;
     response.output = this.outputs;
     response.usage = zero ? zeroUsage() : withOutput(this.usageIn, { text: this.spentText, audio: this.spentAudio });
-    ctx.send(ev({ type: 'response.done', response } satisfies WireResponseEvent<'response.done'>));
-    const doneUs = ctx.clock.nowUs();
-    ctx.trace.write({
-      session_id: ctx.sessionId,
-      response_id: this.id,
-      effort: this.params.effort,
-      turn_index: this.trigger.turnIndex,
-      status,
-      turn_audio_end_us: this.trigger.turnAudioEndUs,
-      response_created_sent_us: this.createdUs,
-      first_audio_sent_us: this.firstAudioUs,
-      response_done_sent_us: doneUs,
-      drawn_first_audio_delay_ms: this.drawnFirstAudioMs,
+    // The trace line is written once response.done is on the socket (or known never to get there),
+    // so every stamp in it is a write time, also when a stall fault held the frames.
+    ctx.send(ev({ type: 'response.done', response } satisfies WireResponseEvent<'response.done'>), (doneUs) => {
+      ctx.trace.write({
+        session_id: ctx.sessionId,
+        response_id: this.id,
+        effort: this.params.effort,
+        turn_index: this.trigger.turnIndex,
+        status,
+        turn_audio_end_us: this.trigger.turnAudioEndUs,
+        response_created_sent_us: this.createdUs,
+        first_audio_sent_us: this.firstAudioUs,
+        response_done_sent_us: doneUs,
+        drawn_first_audio_delay_ms: this.drawnFirstAudioMs,
+      });
     });
     this.onEnded(this);
   }

@@ -16,6 +16,7 @@ import type {
   TraceRecord,
   TraceSink,
   WireEvent,
+  WriteHook,
 } from '../contract.ts';
 import { NO_FAULTS, parseFaultSpecs } from '../faults.ts';
 import { SeededIdFactory } from '../ids.ts';
@@ -56,6 +57,8 @@ export class FakeContext implements MockSessionContext {
 
   readonly #outbound: OutboundFilter;
   readonly #timers = new Set<TimerHandle>();
+  /** Write hooks of frames a fault still holds (settled with null when the connection ends). */
+  readonly #unwritten = new Set<WriteHook>();
   #kind: SessionKind | null = null;
 
   constructor(opts: FakeContextOptions = {}) {
@@ -82,8 +85,14 @@ export class FakeContext implements MockSessionContext {
       tracePath: null,
     };
     this.#outbound = this.faults.wrapOutbound(
-      (frame) => {
-        if (this.ended === null) this.frames.push(frame);
+      (frame, hook) => {
+        // A hook is settled once: not again if the end already settled it with null.
+        const onWritten = hook !== undefined && this.#unwritten.delete(hook) ? hook : undefined;
+        if (this.ended !== null) return onWritten?.(null);
+        // Stamped as the connection loop does: just before the frame is written.
+        const writtenUs = this.clock.nowUs();
+        this.frames.push(frame);
+        onWritten?.(writtenUs);
       },
       () => this.#end('terminated'),
       this.clock,
@@ -137,12 +146,16 @@ export class FakeContext implements MockSessionContext {
     this.#end({ code: 1000, reason: 'OK' });
   }
 
-  send(event: WireEvent): boolean {
-    if (this.ended !== null) return false;
+  send(event: WireEvent, onWritten?: WriteHook): boolean {
+    if (this.ended !== null) {
+      onWritten?.(null);
+      return false;
+    }
     const { type, ...rest } = event;
     // Real events read `{"type":…,"event_id":…,…}`.
     const out: WireEvent = typeof event['event_id'] === 'string' ? event : { type, event_id: this.ids.event(), ...rest };
-    this.#outbound(out, JSON.stringify(out));
+    if (onWritten) this.#unwritten.add(onWritten);
+    this.#outbound(out, JSON.stringify(out), onWritten);
     return true;
   }
 
@@ -181,6 +194,9 @@ export class FakeContext implements MockSessionContext {
     this.ended = how;
     for (const t of this.#timers) this.clock.clearTimeout(t);
     this.#timers.clear();
+    const unwritten = [...this.#unwritten];
+    this.#unwritten.clear();
+    for (const hook of unwritten) hook(null);
     this.#kind?.onClose(this);
   }
 }
