@@ -21,6 +21,38 @@ describe('base64DecodedBytes', () => {
     expect(base64DecodedBytes('AAAA\nAAA')).toBe(-1);
     const long = Buffer.alloc(4800, 0x5a).toString('base64');
     expect(base64DecodedBytes(`${long.slice(0, 3000)}*${long.slice(3001)}`)).toBe(-1);
+    // Node's decoder accepts the base64url alphabet and skips junk; two-byte strings must not alias.
+    expect(base64DecodedBytes(`${long.slice(0, 3000)}-${long.slice(3001)}`)).toBe(-1);
+    expect(base64DecodedBytes('AAA\u0141')).toBe(-1);
+    expect(base64DecodedBytes('AA\u4e00=')).toBe(-1);
+    expect(base64DecodedBytes('AA\u00c1=')).toBe(-1);
+  });
+
+  it('agrees with the strict regular expression on random corruptions of valid base64', () => {
+    const strict = /^[A-Za-z0-9+/]*={0,2}$/;
+    const reference = (s: string): number =>
+      s.length % 4 === 0 && strict.test(s) ? (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0) : -1;
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const junk = [' ', '\n', '*', '.', '-', '_', '=', 'A', '/', '+', '\u00e9', '\u0141', '\u4e00', '\ud83d', '\u0000', '~'];
+    let disagreements = 0;
+    for (const len of [3, 6, 48, 750, 4800]) {
+      for (let t = 0; t < 400; t++) {
+        const chars = Buffer.from(Array.from({ length: len }, () => rnd(256))).toString('base64').split('');
+        for (let k = rnd(3); k > 0; k--) {
+          const at = rnd(chars.length + 1);
+          const c = junk[rnd(junk.length)]!;
+          if (rnd(2) === 0) chars.splice(at, 0, c);
+          else chars[at] = c;
+        }
+        const s = chars.join('');
+        if (base64DecodedBytes(s) !== reference(s)) disagreements++;
+      }
+    }
+    expect(disagreements).toBe(0);
   });
 });
 
