@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../harness/clock.ts';
-import { MockConnection, type ConnectionStats } from './connection.ts';
+import { MockConnection, nestedDeeperThan, type ConnectionStats } from './connection.ts';
 import type { MockSessionContext, ResolvedMockOptions, SessionKind, WireEvent } from './contract.ts';
 import { NO_FAULTS, parseFaultSpecs } from './faults.ts';
 import { SeededIdFactory } from './ids.ts';
@@ -212,5 +212,20 @@ describe('MockConnection', () => {
     expect(clock.pendingTimers).toBe(0);
     expect(closedCalls()).toBe(1);
     expect(stats.open).toBe(0);
+  });
+});
+
+describe('nestedDeeperThan', () => {
+  it('counts object and array levels, flat objects included', () => {
+    const flat = { type: 'input_audio_buffer.append', audio: 'AAAA', event_id: 'e' };
+    expect(nestedDeeperThan(flat, 1)).toBe(false);
+    expect(nestedDeeperThan(flat, 0)).toBe(true);
+    const three = { a: { b: [1, 2] } };
+    expect(nestedDeeperThan(three, 3)).toBe(false);
+    expect(nestedDeeperThan(three, 2)).toBe(true);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 150; i++) deep = i % 2 ? { d: deep } : [deep];
+    expect(nestedDeeperThan(deep, 100)).toBe(true);
+    expect(nestedDeeperThan('text', 0)).toBe(false);
   });
 });

@@ -70,6 +70,18 @@ export const MAX_EVENT_DEPTH = 100;
 
 /** Whether `value` nests objects/arrays more than `max` levels deep (iterative: never recurses). */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
+  // Fast path for the per-frame case (an append is a flat object): no stack, no value arrays.
+  if (max >= 1 && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    let flat = true;
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (typeof v === 'object' && v !== null) {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) return false;
+  }
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;

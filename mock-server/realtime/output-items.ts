@@ -14,13 +14,13 @@
  */
 import type { ConversationItem } from 'openai/resources/realtime/realtime';
 import type { WireAudioFormat } from '../../harness/contract.ts';
-import { bytesForMs, durationMsOfBytes, encodeFromPcm16, sampleRateHz } from '../../harness/protocol/audio/formats.ts';
+import { bytesForMs, durationMsOfBytes } from '../../harness/protocol/audio/formats.ts';
 import type { ServerEventOf } from '../../harness/protocol/types.ts';
 import type { WireEvent } from '../contract.ts';
-import { synthesizeSpeechCached } from '../speech-synth.ts';
 import { assistantAudioTokens, textTokens } from '../usage.ts';
 import { wordDeltas } from './answers.ts';
 import type { AssistantAudio, StoredItem } from './conversation.ts';
+import { speechDeltas, type SpeechDeltas } from './speech-deltas.ts';
 
 /** `phase` of reasoning-model items (§3.9); not in the SDK types, added explicitly. */
 export type Phase = 'commentary' | 'final_answer';
@@ -79,7 +79,9 @@ export class MessageStream implements ItemStream {
   private readonly item: WireOutputItem & { type: 'message'; role: 'assistant' };
   private readonly stored: StoredItem;
   private readonly segments: { text: string; startMs: number }[] = [];
-  private audio: Buffer | null = null;
+  private audio: SpeechDeltas | null = null;
+  /** Next delta to send, and the audio bytes sent so far. */
+  private deltaIndex = 0;
   private audioPos = 0;
   private segIndex = 0;
   private emitted = '';
@@ -119,9 +121,8 @@ export class MessageStream implements ItemStream {
     const part = this.modality === 'audio' ? { type: 'audio' as const, transcript: '' } : { type: 'text' as const, text: '' };
     h.send(ev({ type: 'response.content_part.added', ...this.ids(), part } satisfies Omit<ServerEventOf<'response.content_part.added'>, 'event_id'>));
     if (this.modality === 'audio') {
-      const samples = synthesizeSpeechCached(this.text, { sampleRateHz: sampleRateHz(this.format), voice: this.voice, seed: 0 });
-      this.audio = encodeFromPcm16(this.format, samples);
-      const totalMs = durationMsOfBytes(this.format, this.audio.length);
+      this.audio = speechDeltas(this.text, this.voice, this.format, bytesForMs(this.format, this.pacing.audioDeltaMs));
+      const totalMs = durationMsOfBytes(this.format, this.audio.totalBytes);
       // Transcript segments are timed by their character offset in the spoken text.
       let offset = 0;
       for (const s of wordDeltas(this.text)) {
@@ -138,13 +139,13 @@ export class MessageStream implements ItemStream {
   private audioTick(): void {
     if (this.done) return;
     const audio = this.audio!;
-    const end = Math.min(audio.length, this.audioPos + bytesForMs(this.format, this.pacing.audioDeltaMs));
-    const chunk = audio.subarray(this.audioPos, end);
+    const k = this.deltaIndex++;
+    const end = Math.min(audio.totalBytes, (k + 1) * audio.deltaBytes);
     this.audioPos = end;
-    this.host.sendAudioDelta(ev({ type: 'response.output_audio.delta', ...this.ids(), delta: chunk.toString('base64') } satisfies Omit<ServerEventOf<'response.output_audio.delta'>, 'event_id'>));
+    this.host.sendAudioDelta(ev({ type: 'response.output_audio.delta', ...this.ids(), delta: audio.chunks[k] ?? '' } satisfies Omit<ServerEventOf<'response.output_audio.delta'>, 'event_id'>));
     const sentMs = durationMsOfBytes(this.format, this.audioPos);
     this.stored.assistant!.generatedMs = sentMs;
-    const last = end >= audio.length;
+    const last = end >= audio.totalBytes;
     while (this.segIndex < this.segments.length && (last || this.segments[this.segIndex]!.startMs < sentMs)) {
       const delta = this.segments[this.segIndex++]!.text;
       this.emitted += delta;
