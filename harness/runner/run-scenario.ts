@@ -12,6 +12,7 @@ import type { PreparedClip, SessionPlan, TurnResult } from '../contract.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
 import type { Finding } from '../conformance/types.ts';
 import { writeHgrm } from '../metrics/hgrm.ts';
+import { writeReportFiles } from '../report/write-report.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import { buildSummary } from '../metrics/summary.ts';
 import { validateClipIds } from '../scenario/clips.ts';
@@ -155,15 +156,19 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     if (mockStarting) mock = await mockStarting;
     const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
     const url = sessionUrl(base, scenario.kind, scenario.model, target.type === 'url');
-    writeJson(files.run, runRecord(scenario, { target: target.label, outDir, url, headerNames: Object.keys(target.headers) }));
+    const runInfo = runRecord(scenario, { target: target.label, outDir, url, headerNames: Object.keys(target.headers) });
+    writeJson(files.run, runInfo);
 
     // ---- what the sinks collect ----------------------------------------------------------------
     const firstAudio: Pick<TurnResult, 'responseId' | 'milestones'>[] = [];
     const findings: Finding[] = [];
     let notStarted = 0;
     let maxLateUs = 0;
+    // When each session began, so the report's timeline shows real session spans.
+    const sessionStartUs = new Map<number, number>();
     const sink: ShardSink = {
       onSessionStart: (index, lateUs) => {
+        sessionStartUs.set(index, clock.nowUs());
         maxLateUs = Math.max(maxLateUs, lateUs);
         emit({ type: 'session-start', index, lateUs });
       },
@@ -176,7 +181,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       },
       onSession: (session, sessionFindings) => {
         if (session.outcome === NOT_STARTED) notStarted++;
-        sessionsLog.append({ ...session, conformanceFindings: sessionFindings.length });
+        const startedUs = sessionStartUs.get(session.sessionIndex) ?? null;
+        sessionStartUs.delete(session.sessionIndex);
+        sessionsLog.append({ ...session, conformanceFindings: sessionFindings.length, startedUs, endedUs: clock.nowUs() });
         for (const f of sessionFindings) findings.push(f);
         emit({ type: 'session-end', session, findings: sessionFindings.length });
       },
@@ -207,6 +214,8 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       const shard = startShard({ ...specBase, runStartUs }, sink, { clock, clips, ...(opts.transportFactory ? { transportFactory: opts.transportFactory } : {}) });
       execution = { stop: () => shard.stop(), abort: (r) => shard.abort(r), terminate: async () => shard.abort('interrupted'), done: shard.done };
     }
+    // The run's time base (CLOCK_MONOTONIC µs), so `rth report` puts turns on the run's own axis.
+    writeJson(files.run, { ...runInfo, run_start_us: runStartUs });
     emit({
       type: 'started',
       scenario: scenario.name,
@@ -300,6 +309,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     writeJson(files.summary, summary);
     const histograms = await writeHgrm(shardResult.recorder, outDir);
     const conformanceFile = writeConformance(outDir, findings);
+    // Exact histograms for `rth report` rebuilds and merges (send lag is not in turns.jsonl).
+    writeJson(path.join(outDir, 'recorder.json'), shardResult.recorder.encode());
+    await writeReportFiles(outDir, { regenerateSummary: false });
     const exitCode = !summary.valid || !summary.slo.passed || summary.conformance.errors > 0 ? 1 : 0;
     return {
       outDir,

@@ -37,7 +37,24 @@ describe('rth run against the embedded mock: outputs', () => {
 
   it('writes every file', () => {
     const files = readdirSync(result.outDir).sort();
-    expect(files).toEqual(['conformance.json', 'histograms', 'mock-trace.jsonl', 'run.json', 'sessions.jsonl', 'summary.json', 'turns.jsonl']);
+    expect(files).toEqual([
+      'conformance.json',
+      'cost.csv',
+      'histograms',
+      'mock-trace.jsonl',
+      'recorder.json',
+      'report.html',
+      'run.json',
+      'sessions.csv',
+      'sessions.jsonl',
+      'summary.json',
+      'turns.csv',
+      'turns.jsonl',
+    ]);
+    expect(readdirSync(path.join(result.outDir, 'histograms'))).toContain('latency.hlog');
+    const sessionLine = JSON.parse(readFileSync(path.join(result.outDir, 'sessions.jsonl'), 'utf8').split('\n')[0]!);
+    expect(sessionLine.endedUs).toBeGreaterThan(sessionLine.startedUs);
+    expect(JSON.parse(readFileSync(path.join(result.outDir, 'run.json'), 'utf8')).run_start_us).toBeGreaterThan(0);
     const hgrm = readdirSync(path.join(result.outDir, 'histograms'));
     expect(hgrm).toContain('ttfa.low.hgrm');
     expect(hgrm).toContain('send_lag.hgrm');
