@@ -21,6 +21,7 @@
  * | buffer would exceed {@link MAX_BUFFERED_MS} | `invalid_value` | `audio` |
  * | commit with < 100 ms | `input_audio_buffer_commit_empty` (§4.2) | null |
  */
+import { endianness } from 'node:os';
 import type { WireAudioFormat } from '../harness/contract.ts';
 import { bytesPerMs, decodeToPcm16, sampleAlignmentBytes, sampleRateHz } from '../harness/protocol/audio/formats.ts';
 import {
@@ -53,6 +54,7 @@ export const MAX_BUFFERED_MS = 15 * 60 * 1000;
  */
 export const IDLE_MARGIN_MS = MIN_SPEECH_MS + FRAME_MS + 40;
 
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const NON_BASE64_CHAR = /[^A-Za-z0-9+/=]/;
 
@@ -184,7 +186,9 @@ export class InputAudioBuffer {
     this.#totalAudioMs += byteLength / perMs;
 
     if (this.#detector === null) return { ok: true, vadEvents: [] };
-    const events = this.#detector.push(decodeToPcm16(this.#format, bytes));
+    // PCM16 on a little-endian host: read the fresh, aligned chunk in place instead of copying it.
+    const samples = this.#format.type === 'audio/pcm' && LITTLE_ENDIAN_HOST ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1) : decodeToPcm16(this.#format, bytes);
+    const events = this.#detector.push(samples);
     for (const event of events) {
       if (event.type === 'speech_started') {
         event.audioStartMs = Math.round(event.audioStartMs + this.#detectorOffsetMs);
