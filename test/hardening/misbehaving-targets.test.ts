@@ -22,9 +22,9 @@ import { startBadServer, type BadBehaviour, type BadServer } from './bad-servers
 
 const RTH = fileURLToPath(new URL('../../bin/rth.mjs', import.meta.url));
 /** Short timeouts (not too short: sixteen runs share two cores here); pacing budgets wide so a loaded machine does not make the run invalid. */
-const TIMEOUTS = { connect_ms: 5000, turn_ms: 5000, drain_ms: 1000 };
+const TIMEOUTS = { connect_ms: 5000, turn_ms: 15_000, drain_ms: 1000 };
 /** No run here may take longer than this (connect + clip + turn + drain + slack). */
-const RUN_DEADLINE_MS = 40_000;
+const RUN_DEADLINE_MS = 60_000;
 
 let dir: string;
 const servers: { close(): Promise<void> }[] = [];
@@ -36,7 +36,7 @@ function scenarioFields(target: string, extra: Record<string, unknown> = {}): Re
     sessions: 2,
     turns_per_session: 1,
     think_time_ms: 100,
-    duration_s: 15,
+    duration_s: 45,
     clips: ['uk-weather-kyiv'],
     efforts: ['low'],
     timeouts: TIMEOUTS,
@@ -76,7 +76,7 @@ function summaryOf(r: RunResult): RunSummaryWithRunner {
 const FAULTS: Record<string, string | null> = {
   none: null,
   drop: 'drop:p=1,after_events=4',
-  stall: 'stall:ms=15000,at_event=2',
+  stall: 'stall:ms=40000,at_event=2',
   rate_limit: 'rate_limit:p=1',
   server_error: 'server_error:p=1',
   slow_audio: 'slow_audio:factor=2',
@@ -174,9 +174,12 @@ describe('every mock fault', () => {
   ])('%s: the turns fail with %s in summary.json, and the exit code is 1', (name, code) => {
     const r = faultRuns.get(name)!;
     const s = summaryOf(r);
+    // Counts vary a little with timing (a session that expires before its turn starts has no turn
+    // to fail; a VAD may split a clip); what must hold: nothing completed, and every failure is named.
     expect(s.turns.completed).toBe(0);
-    expect(s.turns.failed).toBe(2);
+    expect(s.turns.failed).toBeGreaterThan(0);
     expect(Object.keys(s.turns.by_error_code)).toEqual([code]);
+    if (name === 'expire') expect(s.errors['session_expired']).toBeGreaterThanOrEqual(2);
     expect(s.slo.passed).toBe(false);
     expect(r.exitCode).toBe(1);
   });
@@ -228,6 +231,7 @@ describe('rth run as a process', () => {
   it('exits 1 with the embedded mock and a fault, and says why in summary.json', () => {
     expect(cliMockFault.code).toBe(1);
     const s = JSON.parse(readFileSync(path.join(dir, 'out-cli-mock-fault', 'summary.json'), 'utf8')) as RunSummaryWithRunner;
-    expect(s.turns.by_error_code).toEqual({ server_error: 2 });
+    expect(Object.keys(s.turns.by_error_code)).toEqual(['server_error']);
+    expect(s.turns.completed).toBe(0);
   });
 });
