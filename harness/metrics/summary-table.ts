@@ -44,6 +44,10 @@ function counts(map: Record<string, number>): string {
 export function verdictLine(s: RunSummary): string {
   if (!s.valid) return `INVALID RUN: the load generator was the bottleneck, these numbers are not the target's. ${s.invalid_reasons.join('; ')}`;
   if (!s.slo.passed) return `FAIL: ${s.slo.breaches.length} SLO breach${s.slo.breaches.length === 1 ? '' : 'es'}: ${s.slo.breaches.map((b) => b.message).join('; ')}`;
+  if (s.turns.completed === 0) {
+    const codes = Object.entries(s.turns.by_error_code).map(([c, n]) => `${c} ${n}`).join(', ');
+    return `FAIL: no turn completed${codes ? ` (${codes})` : ''}; sessions: ${Object.entries(s.sessions.by_outcome).map(([o, n]) => `${o} ${n}`).join(', ') || 'none'}`;
+  }
   return s.turns.failed > 0 ? `PASS: valid run, SLOs met (${s.turns.failed} turns failed)` : 'PASS: valid run, SLOs met';
 }
 

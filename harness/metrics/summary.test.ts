@@ -169,4 +169,11 @@ describe('writeHgrm', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails a valid run in which no turn completed, naming why', () => {
+    const s = buildSummary(new Recorder(), meta());
+    s.turns.by_error_code = { turn_timeout: 2 };
+    s.sessions.by_outcome = { connect_timeout: 1 };
+    expect(formatSummaryTable(s).split('\n')[0]).toBe('FAIL: no turn completed (turn_timeout 2); sessions: connect_timeout 1');
+  });
 });

@@ -312,7 +312,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     // Exact histograms for `rth report` rebuilds and merges (send lag is not in turns.jsonl).
     writeJson(path.join(outDir, 'recorder.json'), shardResult.recorder.encode());
     await writeReportFiles(outDir, { regenerateSummary: false });
-    const exitCode = !summary.valid || !summary.slo.passed || summary.conformance.errors > 0 ? 1 : 0;
+    // A run in which no turn completed measured nothing: fail it even when no SLO is set.
+    const nothingCompleted = summary.turns.completed === 0;
+    const exitCode = !summary.valid || !summary.slo.passed || summary.conformance.errors > 0 || nothingCompleted ? 1 : 0;
     return {
       outDir,
       summary,

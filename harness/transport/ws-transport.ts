@@ -27,7 +27,12 @@ export interface WsTransportOptions {
    * which kept `rth run` alive that long after a run against a server that ignores close frames.
    */
   closeTimeoutMs?: number;
+  /** Largest inbound frame accepted, bytes; a larger one closes the socket with 1009. Default 256 MiB. */
+  maxPayloadBytes?: number;
 }
+
+/** Default inbound frame cap: far above any real Realtime frame (MBs at most), far below memory trouble. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
 const noopMessage: MessageListener = () => {};
 const noopClose: CloseListener = () => {};
@@ -50,7 +55,9 @@ export class WsTransport implements Transport {
       const ws = new WebSocket(this.opts.url, this.opts.protocols ? [...this.opts.protocols] : undefined, {
         headers: { ...(this.opts.headers ?? {}) },
         perMessageDeflate: false,
-        maxPayload: 0,
+        // The official SDK sets no cap (§8.2: server frames are unbounded in practice); a generous
+        // one still keeps a hostile server from making the harness buffer gigabytes (close 1009).
+        maxPayload: this.opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
         handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
         rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
       });
