@@ -55,7 +55,7 @@ export function recordRun(turns: readonly TurnResult[], sessions: readonly Sessi
   for (const s of sessions) {
     if (s.outcome === NOT_STARTED) continue;
     const { conformanceFindings: _c, startedUs: _s, endedUs: _e, ...result } = s;
-    recorder.recordSession(result.outcome === 'stopped' ? { ...result, outcome: 'completed' } : result);
+    recorder.recordSession(result);
   }
   return recorder;
 }
