@@ -131,7 +131,7 @@ describe('rebuildRun', () => {
     const r = syntheticRun({ sessions: 2 });
     const rec = recordRun(r.turns, [{ ...r.sessions[0]!, outcome: 'stopped' }, { ...r.sessions[1]!, outcome: 'not_started' }]);
     expect(rec.counters.sessionsCompleted).toBe(1);
-    expect(rec.counters.sessionsByOutcome).toEqual({ completed: 1 });
+    expect(rec.counters.sessionsByOutcome).toEqual({ stopped: 1 });
   });
 
   it('refuses a directory without turns.jsonl', async () => {
