@@ -1,60 +1,12 @@
 /** Builders of contract values and a small run for the cost tests (hand-computed figures in run-cost.test.ts). */
-import type { SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
+import type { SessionResult, TurnResult } from '../contract.ts';
+import { session as metricsSession, turn } from '../metrics/test-fixtures.ts';
 
-const NO_MILESTONES: TurnMilestones = {
-  turnStartUs: null,
-  speechEndSentUs: null,
-  commitSentUs: null,
-  speechStoppedUs: null,
-  committedUs: null,
-  responseCreatedUs: null,
-  firstAudioUs: null,
-  firstTextUs: null,
-  responseDoneUs: null,
-};
+export { turn };
 
-/** A completed turn of session 0 with the given overrides (milestones merged). */
-export function turn(over: Partial<Omit<TurnResult, 'milestones'>> & { milestones?: Partial<TurnMilestones> } = {}): TurnResult {
-  const { milestones, ...rest } = over;
-  return {
-    sessionIndex: 0,
-    sessionId: 'sess_1',
-    turnIndex: 1,
-    effort: 'low',
-    model: 'gpt-realtime-2',
-    clipId: 'en-1',
-    mode: 'server_vad',
-    status: 'completed',
-    errorCode: null,
-    responseId: 'resp_1',
-    audioDeltas: [],
-    usage: null,
-    transcriptionUsage: null,
-    toolCalls: 0,
-    bargedIn: false,
-    userSpeechMs: 1500,
-    ...rest,
-    milestones: { ...NO_MILESTONES, ...milestones },
-  };
-}
-
-/** A completed session with the given overrides. */
+/** A completed session with the given overrides; one connected minute, so per-minute figures are easy to check by hand. */
 export function session(over: Partial<SessionResult> = {}): SessionResult {
-  return {
-    sessionIndex: 0,
-    sessionId: 'sess_1',
-    effort: 'low',
-    model: 'gpt-realtime-2',
-    connectMs: 120,
-    configureMs: 40,
-    connectedMs: 60_000,
-    turnsCompleted: 1,
-    turnsFailed: 0,
-    outcome: 'completed',
-    closeCode: 1000,
-    errors: {},
-    ...over,
-  };
+  return metricsSession({ connectedMs: 60_000, ...over });
 }
 
 /** The usage example of realtime-protocol.md §6.1 (from the official realtime-costs guide). */
