@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../harness/clock.ts';
 import type { SessionPlan, TurnResult } from '../../harness/contract.ts';
-import type { ParsedEvent } from '../../harness/protocol/server-events.ts';
 import { runSession, type SessionDeps } from '../../harness/session/driver.ts';
 import { TransportError } from '../../harness/transport/transport.ts';
 import { ScriptedTransport } from '../../harness/transport/scripted-transport.ts';
 import { advanceUntil, FakeServer, makeClip, makePlan, runUntilSettled, TestPacer, type FakeServerOptions } from './fake-server.ts';
+import { startScriptedSession } from './scripted-session.ts';
 
 function setup(plan: SessionPlan, opts: (connection: number) => FakeServerOptions = () => ({}), deps: Partial<SessionDeps> = {}) {
-  const clock = new ManualClock(0);
-  const servers: FakeServer[] = [];
-  const transports: ScriptedTransport[] = [];
-  const turns: TurnResult[] = [];
-  const events: ParsedEvent[] = [];
-  const promise = runSession(plan, {
-    clock,
-    pacer: new TestPacer(clock),
-    onTurn: (t) => turns.push(t),
-    onEvent: (e) => events.push(e),
-    transportFactory: () => {
-      const s = new FakeServer(clock, opts(servers.length));
-      servers.push(s);
-      const t = s.transport();
-      transports.push(t);
-      return t;
-    },
-    ...deps,
-  });
-  return { clock, servers, transports, turns, events, promise, run: () => runUntilSettled(clock, promise) };
+  return startScriptedSession(plan, opts, deps);
 }
 
 const threeTurns = [

@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
-import type { SessionPlan, TurnResult } from '../../harness/contract.ts';
-import { runSession, type SessionDeps } from '../../harness/session/driver.ts';
-import type { ScriptedTransport } from '../../harness/transport/scripted-transport.ts';
-import { FakeServer, makeClip, makePlan, runUntilSettled, TestPacer, type FakeServerOptions } from './fake-server.ts';
+import type { SessionPlan } from '../../harness/contract.ts';
+import type { SessionDeps } from '../../harness/session/driver.ts';
+import { makeClip, makePlan, type FakeServerOptions } from './fake-server.ts';
+import { startScriptedSession } from './scripted-session.ts';
 
 function setup(plan: SessionPlan, opts: FakeServerOptions = {}, deps: Partial<SessionDeps> = {}) {
-  const clock = new ManualClock(0);
-  const servers: FakeServer[] = [];
-  const transports: ScriptedTransport[] = [];
-  const turns: TurnResult[] = [];
-  const promise = runSession(plan, {
-    clock,
-    pacer: new TestPacer(clock),
-    onTurn: (t) => turns.push(t),
-    transportFactory: () => {
-      const s = new FakeServer(clock, opts);
-      servers.push(s);
-      const t = s.transport();
-      transports.push(t);
-      return t;
-    },
-    ...deps,
-  });
-  return { clock, servers, transports, turns, promise, run: () => runUntilSettled(clock, promise) };
+  return startScriptedSession(plan, opts, deps);
 }
 
 const vad = { turnMode: 'server_vad' as const, turnDetection: { silence_duration_ms: 500 } };
