@@ -74,6 +74,31 @@ function ev<T extends WireEvent | object>(e: T): WireEvent {
   return e as unknown as WireEvent;
 }
 
+/**
+ * Announces a new output item (`response.output_item.added`, then `conversation.item.added` when
+ * the response writes to the conversation); returns the `previous_item_id` it was inserted after.
+ */
+function announceItem(h: StreamHost, outputIndex: number, item: WireOutputItem, stored: StoredItem): string | null {
+  h.send(ev({ type: 'response.output_item.added', response_id: h.responseId, output_index: outputIndex, item: structuredClone(item) } satisfies Omit<ServerEventOf<'response.output_item.added'>, 'event_id'>));
+  if (!h.inConversation) return null;
+  const previousItemId = h.addToConversation(stored);
+  h.send(ev({ type: 'conversation.item.added', previous_item_id: previousItemId, item: structuredClone(item) } satisfies Omit<ServerEventOf<'conversation.item.added'>, 'event_id'>));
+  return previousItemId;
+}
+
+/** Closes an output item (`response.output_item.done`, then `conversation.item.done`); returns the final item. */
+function closeItem(h: StreamHost, outputIndex: number, item: WireOutputItem & { type: 'message' | 'function_call' }, previousItemId: string | null, status: 'completed' | 'incomplete'): WireOutputItem {
+  item.status = status;
+  h.send(ev({ type: 'response.output_item.done', response_id: h.responseId, output_index: outputIndex, item: structuredClone(item) } satisfies Omit<ServerEventOf<'response.output_item.done'>, 'event_id'>));
+  if (h.inConversation) {
+    h.touch(item.id!);
+    h.send(ev({ type: 'conversation.item.done', previous_item_id: previousItemId, item: structuredClone(item) } satisfies Omit<ServerEventOf<'conversation.item.done'>, 'event_id'>));
+  }
+  const final = structuredClone(item);
+  if (status === 'completed') h.finished(final);
+  return final;
+}
+
 /** A spoken (audio) or written (text) assistant message. */
 export class MessageStream implements ItemStream {
   private readonly item: WireOutputItem & { type: 'message'; role: 'assistant' };
@@ -113,11 +138,7 @@ export class MessageStream implements ItemStream {
 
   start(): void {
     const h = this.host;
-    h.send(ev({ type: 'response.output_item.added', response_id: h.responseId, output_index: this.outputIndex, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'response.output_item.added'>, 'event_id'>));
-    if (h.inConversation) {
-      this.previousItemId = h.addToConversation(this.stored);
-      h.send(ev({ type: 'conversation.item.added', previous_item_id: this.previousItemId, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'conversation.item.added'>, 'event_id'>));
-    }
+    this.previousItemId = announceItem(h, this.outputIndex, this.item, this.stored);
     const part = this.modality === 'audio' ? { type: 'audio' as const, transcript: '' } : { type: 'text' as const, text: '' };
     h.send(ev({ type: 'response.content_part.added', ...this.ids(), part } satisfies Omit<ServerEventOf<'response.content_part.added'>, 'event_id'>));
     if (this.modality === 'audio') {
@@ -192,15 +213,7 @@ export class MessageStream implements ItemStream {
       h.send(ev({ type: 'response.content_part.done', ...this.ids(), part: { type: 'text', text } } satisfies Omit<ServerEventOf<'response.content_part.done'>, 'event_id'>));
       this.item.content = [{ type: 'output_text', text }];
     }
-    this.item.status = status;
-    h.send(ev({ type: 'response.output_item.done', response_id: h.responseId, output_index: this.outputIndex, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'response.output_item.done'>, 'event_id'>));
-    if (h.inConversation) {
-      h.touch(this.item.id!);
-      h.send(ev({ type: 'conversation.item.done', previous_item_id: this.previousItemId, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'conversation.item.done'>, 'event_id'>));
-    }
-    const final = structuredClone(this.item);
-    if (status === 'completed') h.finished(final);
-    return final;
+    return closeItem(h, this.outputIndex, this.item, this.previousItemId, status);
   }
 
   stop(): WireOutputItem {
@@ -231,11 +244,7 @@ export class FunctionCallStream implements ItemStream {
 
   start(): void {
     const h = this.host;
-    h.send(ev({ type: 'response.output_item.added', response_id: h.responseId, output_index: this.outputIndex, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'response.output_item.added'>, 'event_id'>));
-    if (h.inConversation) {
-      this.previousItemId = h.addToConversation({ item: this.item, userAudio: null, userAudioMs: 0, userAudioFormat: null, assistant: null });
-      h.send(ev({ type: 'conversation.item.added', previous_item_id: this.previousItemId, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'conversation.item.added'>, 'event_id'>));
-    }
+    this.previousItemId = announceItem(h, this.outputIndex, this.item, { item: this.item, userAudio: null, userAudioMs: 0, userAudioFormat: null, assistant: null });
     this.tick();
   }
 
@@ -260,15 +269,7 @@ export class FunctionCallStream implements ItemStream {
     if (status === 'completed') {
       h.send(ev({ type: 'response.function_call_arguments.done', response_id: h.responseId, item_id: this.item.id!, output_index: this.outputIndex, call_id: this.item.call_id!, name: this.item.name, arguments: this.args } satisfies Omit<ServerEventOf<'response.function_call_arguments.done'>, 'event_id'>));
     }
-    this.item.status = status;
-    h.send(ev({ type: 'response.output_item.done', response_id: h.responseId, output_index: this.outputIndex, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'response.output_item.done'>, 'event_id'>));
-    if (h.inConversation) {
-      h.touch(this.item.id!);
-      h.send(ev({ type: 'conversation.item.done', previous_item_id: this.previousItemId, item: structuredClone(this.item) } satisfies Omit<ServerEventOf<'conversation.item.done'>, 'event_id'>));
-    }
-    const final = structuredClone(this.item);
-    if (status === 'completed') h.finished(final);
-    return final;
+    return closeItem(h, this.outputIndex, this.item, this.previousItemId, status);
   }
 
   stop(): WireOutputItem {
