@@ -2,21 +2,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { CliIo } from '../../harness/cli/io.ts';
-import { main } from '../../harness/cli/main.ts';
+import { runCli } from '../../harness/cli/testing.ts';
 import { FIXTURES_DIR, filesContaining, removeTemp, shortCorpus, tempUnderProject } from './helpers.ts';
 
 const KEY = 'sk-proj-CANARYk6exportKEY0123456789';
 const HEADER_SECRET = 'sk-CANARYheaderSECRET987';
 
-async function rth(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const never = new Promise<void>(() => {});
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env, isTty: false, stopSignal: { soft: never, hard: never } };
-  const code = await main(['node', 'rth', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const rth = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli(args, env);
 
 const dirs: string[] = [];
 let corpusDir: string;

@@ -7,22 +7,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../harness/cli/main.ts';
-import type { CliIo } from '../../harness/cli/io.ts';
+import { runCli } from '../../harness/cli/testing.ts';
 import { syntheticRun, writeRunDir } from '../../harness/report/test-fixtures.ts';
 
-function capturingIo(): CliIo & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  const never = new Promise<void>(() => {});
-  return { out: (l) => outLines.push(l), err: (l) => errLines.push(l), env: {}, isTty: false, stopSignal: { soft: never, hard: never }, outLines, errLines };
-}
-
-async function rth(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capturingIo();
-  const code = await main(['node', 'rth', ...args], io);
-  return { code, out: io.outLines.join('\n'), err: io.errLines.join('\n') };
-}
+const rth = (...args: string[]) => runCli(args);
 
 let root = '';
 const baseline = (): string => path.join(root, 'baseline');

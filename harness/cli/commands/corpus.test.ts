@@ -2,33 +2,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
-import type { CliIo } from '../io.ts';
+import { runCli } from '../testing.ts';
 import { decodeWav } from '../../audio/wav-decode.ts';
 import { BUNDLED_CORPUS_DIR } from '../../corpus/load-corpus.ts';
 import { parseManifest } from '../../corpus/manifest.ts';
 import { makeFixtureCorpus } from '../../corpus/fixture-corpus.test-util.ts';
 
-function capturingIo(): CliIo & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  const never = new Promise<void>(() => {});
-  return {
-    out: (l) => outLines.push(l),
-    err: (l) => errLines.push(l),
-    env: {},
-    isTty: false,
-    stopSignal: { soft: never, hard: never },
-    outLines,
-    errLines,
-  };
-}
-
-async function rth(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capturingIo();
-  const code = await main(['node', 'rth', ...args], io);
-  return { code, out: io.outLines.join('\n'), err: io.errLines.join('\n') };
-}
+const rth = (...args: string[]) => runCli(args);
 
 const dirs: string[] = [];
 afterEach(() => {

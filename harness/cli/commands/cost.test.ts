@@ -2,23 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
-import type { CliIo } from '../io.ts';
+import { runCli } from '../testing.ts';
 import { BUNDLED_PRICE_CARD_PATH } from '../../cost/price-card.ts';
 import { smallRun } from '../../cost/test-fixtures.ts';
 
-function capturingIo(): CliIo & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  const never = new Promise<void>(() => {});
-  return { out: (l) => outLines.push(l), err: (l) => errLines.push(l), env: {}, isTty: false, stopSignal: { soft: never, hard: never }, outLines, errLines };
-}
-
-async function rth(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capturingIo();
-  const code = await main(['node', 'rth', ...args], io);
-  return { code, out: io.outLines.join('\n'), err: io.errLines.join('\n') };
-}
+const rth = (...args: string[]) => runCli(args);
 
 const dirs: string[] = [];
 afterEach(() => {
