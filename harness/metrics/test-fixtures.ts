@@ -1,17 +1,7 @@
 /** Builders of contract values for the metrics tests. */
 import type { SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
+import { emptyMilestones } from '../session/turn-tracker.ts';
 
-const NO_MILESTONES: TurnMilestones = {
-  turnStartUs: null,
-  speechEndSentUs: null,
-  commitSentUs: null,
-  speechStoppedUs: null,
-  committedUs: null,
-  responseCreatedUs: null,
-  firstAudioUs: null,
-  firstTextUs: null,
-  responseDoneUs: null,
-};
 
 /** A completed VAD turn with the given overrides (milestones merged). */
 export function turn(over: Partial<Omit<TurnResult, 'milestones'>> & { milestones?: Partial<TurnMilestones> } = {}): TurnResult {
@@ -34,7 +24,7 @@ export function turn(over: Partial<Omit<TurnResult, 'milestones'>> & { milestone
     bargedIn: false,
     userSpeechMs: 1500,
     ...rest,
-    milestones: { ...NO_MILESTONES, ...milestones },
+    milestones: { ...emptyMilestones(), ...milestones },
   };
 }
 
