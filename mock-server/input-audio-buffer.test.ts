@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WireAudioFormat } from '../harness/contract.ts';
 import { encodeFromPcm16 } from '../harness/protocol/audio/formats.ts';
 import { SERVER_VAD_DEFAULTS, type VadEvent } from '../harness/protocol/audio/turn-detector.ts';
-import { IDLE_MARGIN_MS, InputAudioBuffer, MAX_APPEND_BASE64_CHARS, type AppendOutcome } from './input-audio-buffer.ts';
+import { AudioStore, IDLE_MARGIN_MS, InputAudioBuffer, MAX_APPEND_BASE64_CHARS, type AppendOutcome } from './input-audio-buffer.ts';
 
 const PCM: WireAudioFormat = { type: 'audio/pcm', rate: 24000 };
 const PCMU: WireAudioFormat = { type: 'audio/pcmu' };
@@ -241,5 +241,67 @@ describe('InputAudioBuffer, turn detection', () => {
     b.clear();
     expect(b.speaking).toBe(false);
     expect(stream(b, PCM, [[1000, false]])).toEqual([]);
+  });
+});
+
+describe('AudioStore', () => {
+  const b64 = (bytes: number[]): string => Buffer.from(bytes).toString('base64');
+
+  it('keeps a window of appended bytes through front drops, moves and growth', () => {
+    const store = new AudioStore();
+    const expected: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 400; round++) {
+      const n = 2 + 2 * (round % 50); // 2..100 bytes, even like PCM16
+      const bytes = Array.from({ length: n }, () => next++ & 0xff);
+      const view = store.decodeTail(b64(bytes), n);
+      expect(view && [...view]).toEqual(bytes);
+      store.commitTail(n);
+      expected.push(...bytes);
+      if (round % 3 === 0) {
+        const drop = Math.min(expected.length, 2 * (round % 37));
+        store.dropFront(drop);
+        expected.splice(0, drop);
+      }
+      expect(store.length).toBe(expected.length);
+    }
+    expect([...store.copy()]).toEqual(expected);
+  });
+
+  it('leaves a tail that did not decode out of the window', () => {
+    const store = new AudioStore();
+    store.decodeTail(b64([1, 2]), 2);
+    store.commitTail(2);
+    expect(store.decodeTail('AA!A', 3)).toBeNull();
+    expect([...store.copy()]).toEqual([1, 2]);
+  });
+
+  it('stays small while idle audio is dropped, and gives a large buffer back on clear', () => {
+    const store = new AudioStore();
+    const frame = Buffer.alloc(960).toString('base64');
+    for (let i = 0; i < 5000; i++) {
+      store.decodeTail(frame, 960);
+      store.commitTail(960);
+      if (store.length > 24_000) store.dropFront(store.length - 24_000);
+    }
+    expect(store.capacity).toBeLessThanOrEqual(64 * 1024);
+    for (let i = 0; i < 400; i++) {
+      store.decodeTail(frame, 960);
+      store.commitTail(960);
+    }
+    expect(store.capacity).toBeGreaterThan(256 * 1024);
+    store.clear();
+    expect(store.capacity).toBe(0);
+    expect(store.length).toBe(0);
+  });
+
+  it('keeps PCM16 appends 2-byte aligned so they can be read in place', () => {
+    const store = new AudioStore();
+    for (let i = 0; i < 200; i++) {
+      const view = store.decodeTail(Buffer.alloc(482).toString('base64'), 482);
+      expect(view!.byteOffset % 2).toBe(0);
+      store.commitTail(482);
+      store.dropFront(i % 2 === 0 ? 240 : 300);
+    }
   });
 });

@@ -5,9 +5,11 @@
  * (`audio_start_ms` / `audio_end_ms` are ms since the first audio of the session).
  *
  * Memory: with turn detection on, audio nobody is speaking in is dropped as it ages, keeping only the
- * prefix padding plus {@link IDLE_MARGIN_MS}, so an hour of streamed silence holds a few kilobytes.
- * Without turn detection everything is kept until commit or clear, up to {@link MAX_BUFFERED_MS}.
- * Every append is decoded into a fresh allocation, so nothing retains the caller's frame or string.
+ * prefix padding plus {@link IDLE_MARGIN_MS}, so an hour of streamed silence holds a few tens of
+ * kilobytes. Without turn detection everything is kept until commit or clear, up to
+ * {@link MAX_BUFFERED_MS}. Appends are decoded straight into one reused store per session (see
+ * {@link AudioStore}) rather than into a fresh Buffer each: at 50 appends a second per session, a
+ * Buffer per append made external-memory garbage that drove the mock's full GCs under load.
  *
  * Error codes (the real service's codes for these cases are unverified, §9.10):
  *
@@ -107,8 +109,7 @@ export class InputAudioBuffer {
   /** Session timeline position at which the current detector received its first sample, ms. */
   #detectorOffsetMs = 0;
 
-  #chunks: Buffer[] = [];
-  #bufferedBytes = 0;
+  #store = new AudioStore();
   #totalAudioMs = 0;
   /** A turn started since the last commit or clear: its audio must be kept until committed. */
   #holdsSpeech = false;
@@ -125,7 +126,7 @@ export class InputAudioBuffer {
 
   /** Audio held since the last commit or clear, ms. */
   get bufferedMs(): number {
-    return this.#bufferedBytes / bytesPerMs(this.#format);
+    return this.#store.length / bytesPerMs(this.#format);
   }
 
   /** All audio accepted since the session started, ms: the timeline of `audio_start_ms` / `audio_end_ms`. */
@@ -154,12 +155,8 @@ export class InputAudioBuffer {
       );
     }
     const byteLength = guardedBase64Bytes(audio);
-    let bytes: Buffer | null = null;
-    if (byteLength > 0) {
-      // An exact-size allocation outside Node's shared pool: the buffer never pins a pool slab.
-      bytes = Buffer.allocUnsafeSlow(byteLength);
-      if (bytes.write(audio, 'base64') !== byteLength) bytes = null;
-    }
+    // Decoded into the store's free tail; it only becomes buffered audio once every check passed.
+    const bytes = byteLength > 0 ? this.#store.decodeTail(audio, byteLength) : null;
     if (byteLength < 0 || (byteLength > 0 && bytes === null)) {
       const problem = base64Problem(audio) ?? 'it does not decode';
       return appendError('invalid_value', `Invalid 'audio': expected base64-encoded audio, but ${problem}.`);
@@ -173,21 +170,24 @@ export class InputAudioBuffer {
       );
     }
     const perMs = bytesPerMs(this.#format);
-    if ((this.#bufferedBytes + byteLength) / perMs > MAX_BUFFERED_MS) {
+    if ((this.#store.length + byteLength) / perMs > MAX_BUFFERED_MS) {
       return appendError(
         'invalid_value',
-        `Invalid 'audio': the input audio buffer would exceed the mock's limit of ${MAX_BUFFERED_MS / 60000} minutes (it holds ${(this.#bufferedBytes / perMs).toFixed(0)}ms); commit or clear it first.`,
+        `Invalid 'audio': the input audio buffer would exceed the mock's limit of ${MAX_BUFFERED_MS / 60000} minutes (it holds ${(this.#store.length / perMs).toFixed(0)}ms); commit or clear it first.`,
       );
     }
     if (bytes === null) return { ok: true, vadEvents: [] };
 
-    this.#chunks.push(bytes);
-    this.#bufferedBytes += byteLength;
+    this.#store.commitTail(byteLength);
     this.#totalAudioMs += byteLength / perMs;
 
     if (this.#detector === null) return { ok: true, vadEvents: [] };
-    // PCM16 on a little-endian host: read the fresh, aligned chunk in place instead of copying it.
-    const samples = this.#format.type === 'audio/pcm' && LITTLE_ENDIAN_HOST ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1) : decodeToPcm16(this.#format, bytes);
+    // PCM16 on a little-endian host: read the decoded bytes in place (the store keeps PCM16 appends
+    // 2-byte aligned) instead of copying them. The detector reads them before this returns.
+    const samples =
+      this.#format.type === 'audio/pcm' && LITTLE_ENDIAN_HOST && (bytes.byteOffset & 1) === 0
+        ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1)
+        : decodeToPcm16(this.#format, bytes);
     const events = this.#detector.push(samples);
     for (const event of events) {
       if (event.type === 'speech_started') {
@@ -220,7 +220,7 @@ export class InputAudioBuffer {
         },
       };
     }
-    const audio = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bufferedBytes);
+    const audio = this.#store.copy();
     const endMs = this.#totalAudioMs;
     this.clear();
     return { ok: true, audio, durationMs, startMs: endMs - durationMs, endMs };
@@ -228,8 +228,7 @@ export class InputAudioBuffer {
 
   /** Drops all buffered audio and any turn in progress (`input_audio_buffer.clear`). The timeline keeps counting. */
   clear(): void {
-    this.#chunks = [];
-    this.#bufferedBytes = 0;
+    this.#store.clear();
     this.#holdsSpeech = false;
     this.#detector?.reset();
   }
@@ -271,7 +270,7 @@ export class InputAudioBuffer {
     const bufferStartMs = this.#totalAudioMs - this.bufferedMs;
     const alignment = sampleAlignmentBytes(this.#format);
     const bytes = Math.floor(((timelineMs - bufferStartMs) * bytesPerMs(this.#format)) / alignment) * alignment;
-    if (bytes > 0) this.#dropFront(Math.min(bytes, this.#bufferedBytes), true);
+    if (bytes > 0) this.#store.dropFront(Math.min(bytes, this.#store.length));
   }
 
   /** Turn detection on, nobody speaking: keep only what a turn starting now could reach back to. */
@@ -280,27 +279,87 @@ export class InputAudioBuffer {
     const keepMs = Math.max(0, prefixMs) + IDLE_MARGIN_MS;
     const alignment = sampleAlignmentBytes(this.#format);
     const keepBytes = Math.ceil((keepMs * bytesPerMs(this.#format)) / alignment) * alignment;
-    const excess = this.#bufferedBytes - keepBytes;
-    // Whole chunks are dropped for free; a chunk is cut (one copy) only when it holds far too much.
-    if (excess > 0) this.#dropFront(excess, this.#bufferedBytes > 2 * keepBytes);
+    const excess = this.#store.length - keepBytes;
+    if (excess > 0) this.#store.dropFront(excess);
+  }
+}
+
+/** Smallest store, bytes (about 170 ms of 24 kHz PCM16). */
+const STORE_MIN_BYTES = 8 * 1024;
+/** A store larger than this is given back on clear (a long manual turn must not pin megabytes). */
+const STORE_KEEP_BYTES = 256 * 1024;
+
+/**
+ * The buffered audio of one session as a window `[start, end)` of one Buffer. Appends decode into the
+ * free tail; dropping from the front moves `start`; when the tail is too short the window is moved
+ * to the front (live audio is small while nobody speaks) or the Buffer is doubled. For PCM16 every
+ * offset stays even (appends and drops are whole samples), so an append can be read in place as an
+ * Int16Array.
+ */
+export class AudioStore {
+  #bytes: Buffer = Buffer.allocUnsafeSlow(0);
+  #start = 0;
+  #end = 0;
+
+  /** Bytes held. */
+  get length(): number {
+    return this.#end - this.#start;
   }
 
-  /** Removes `bytes` from the front: whole chunks, then (if `exact`) part of the next one, copied. */
-  #dropFront(bytes: number, exact: boolean): void {
-    let remaining = bytes;
-    let drop = 0;
-    while (drop < this.#chunks.length && this.#chunks[drop]!.length <= remaining) {
-      remaining -= this.#chunks[drop]!.length;
-      drop++;
+  /** Bytes allocated (for tests and memory figures). */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /**
+   * Decodes base64 `audio` (expected to give `byteLength` bytes) into the free tail, without
+   * making it part of the window. Returns the decoded bytes (a view, valid until the next call that
+   * changes the store), or null when fewer bytes decoded (characters outside the alphabet).
+   */
+  decodeTail(audio: string, byteLength: number): Buffer | null {
+    this.#reserve(byteLength);
+    const written = this.#bytes.write(audio, this.#end, byteLength, 'base64');
+    return written === byteLength ? this.#bytes.subarray(this.#end, this.#end + byteLength) : null;
+  }
+
+  /** Makes the `byteLength` bytes last decoded by {@link decodeTail} part of the window. */
+  commitTail(byteLength: number): void {
+    this.#end += byteLength;
+  }
+
+  /** Drops `bytes` from the front. */
+  dropFront(bytes: number): void {
+    this.#start = Math.min(this.#end, this.#start + bytes);
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
+  /** A copy of the window (the caller may keep it). */
+  copy(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.length);
+    this.#bytes.copy(out, 0, this.#start, this.#end);
+    return out;
+  }
+
+  /** Empties the window; an oversized Buffer is released. */
+  clear(): void {
+    this.#start = this.#end = 0;
+    if (this.#bytes.length > STORE_KEEP_BYTES) this.#bytes = Buffer.allocUnsafeSlow(0);
+  }
+
+  #reserve(n: number): void {
+    if (this.#end + n <= this.#bytes.length) return;
+    const live = this.length;
+    // Move the window to the front when that leaves room (cheap: little is live while idle), else grow.
+    if (live + n <= this.#bytes.length >> 1) {
+      this.#bytes.copyWithin(0, this.#start, this.#end);
+    } else {
+      let cap = Math.max(STORE_MIN_BYTES, this.#bytes.length);
+      while (cap < (live + n) * 2) cap *= 2;
+      const next = Buffer.allocUnsafeSlow(cap);
+      this.#bytes.copy(next, 0, this.#start, this.#end);
+      this.#bytes = next;
     }
-    if (drop > 0) this.#chunks.splice(0, drop);
-    this.#bufferedBytes -= bytes - remaining;
-    if (exact && remaining > 0 && this.#chunks.length > 0) {
-      const first = this.#chunks[0]!;
-      const rest = Buffer.allocUnsafeSlow(first.length - remaining);
-      first.copy(rest, 0, remaining);
-      this.#chunks[0] = rest;
-      this.#bufferedBytes -= remaining;
-    }
+    this.#start = 0;
+    this.#end = live;
   }
 }
