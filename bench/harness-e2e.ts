@@ -15,7 +15,7 @@
  *
  * `--no-conformance` turns the passive conformance checks off, to show what they cost.
  *
- *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance]
+ *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-nice 10]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { runInNewContext } from 'node:vm';
 import path from 'node:path';
 import type { TurnResult } from '../harness/contract.ts';
 import { computeMeasurementError, readTraceFirstAudio } from '../harness/runner/measurement-error.ts';
-import { startMockProcess } from '../harness/runner/mock-process.ts';
+import { DEFAULT_MOCK_NICENESS, startMockProcess } from '../harness/runner/mock-process.ts';
 import { runScenario } from '../harness/runner/run-scenario.ts';
 import { resolveScenario } from '../harness/scenario/resolve.ts';
 import { projectRoot } from '../harness/version.ts';
@@ -38,6 +38,8 @@ const SESSIONS = Number(arg('sessions', '200'));
 const DURATION_S = Number(arg('duration', '20'));
 const RAMP_S = Number(arg('ramp', '5'));
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
+/** Niceness of the mock's main thread (the runner's default; 0 to compare without it). */
+const MOCK_NICENESS = Number(arg('mock-nice', String(DEFAULT_MOCK_NICENESS)));
 const WORKERS = Number(arg('workers', '1'));
 const CONFORMANCE = !process.argv.includes('--no-conformance');
 const OUT = path.resolve(arg('out', mkdtempSync(path.join(tmpdir(), 'rth-bench-e2e-'))));
@@ -59,7 +61,7 @@ function kib(bytes: number): number {
 
 async function main(): Promise<void> {
   const tracePath = path.join(OUT, 'mock-trace.jsonl');
-  const mock = await startMockProcess({ seed: 1, tracePath });
+  const mock = await startMockProcess({ seed: 1, tracePath, niceness: MOCK_NICENESS });
   const scenario = resolveScenario(
     {
       name: 'bench-e2e',
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       sessions: SESSIONS,
       workers: WORKERS,
+      mock_niceness: MOCK_NICENESS,
       conformance: CONFORMANCE,
       chunk_ms: CHUNK_MS,
       duration_s: DURATION_S,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.ts';
@@ -19,7 +20,20 @@ export interface MockProcessOptions {
   latencyScale?: number;
   /** How long to wait for the `listening` line, ms (default 20000). */
   startTimeoutMs?: number;
+  /**
+   * Scheduling niceness given to the mock's main thread, 0–19 (default {@link DEFAULT_MOCK_NICENESS}).
+   * The embedded mock shares the machine's cores with the harness, which is the measuring
+   * instrument: every frame the harness writes wakes the mock, and a woken mock at equal priority
+   * preempts the harness mid-wake, which shows up as send lag and late receive stamps. At a higher
+   * niceness the mock yields to the harness instead. The mock's own timing stays honest: its trace
+   * stamps are taken when it sends, so any delay it takes is its own and is not charged to the
+   * harness. 0 leaves the priority alone.
+   */
+  niceness?: number;
 }
+
+/** Default niceness of the embedded mock (see {@link MockProcessOptions.niceness}). */
+export const DEFAULT_MOCK_NICENESS = 10;
 
 /** A running mock child process. */
 export interface MockProcess {
@@ -47,6 +61,15 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
   // The IPC channel is only a lifeline: `rth mock` stops when it closes (this process died).
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child.channel?.unref();
+  const niceness = Math.max(0, Math.min(19, Math.round(opts.niceness ?? DEFAULT_MOCK_NICENESS)));
+  if (niceness > 0 && child.pid !== undefined) {
+    try {
+      // Relative to ours: raising a child's niceness needs no privilege.
+      setPriority(child.pid, Math.min(19, getPriority() + niceness));
+    } catch {
+      // Not permitted or not supported here: the mock runs at our priority, which is only slower.
+    }
+  }
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => {
