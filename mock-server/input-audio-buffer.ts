@@ -270,7 +270,7 @@ export class InputAudioBuffer {
     const bufferStartMs = this.#totalAudioMs - this.bufferedMs;
     const alignment = sampleAlignmentBytes(this.#format);
     const bytes = Math.floor(((timelineMs - bufferStartMs) * bytesPerMs(this.#format)) / alignment) * alignment;
-    if (bytes > 0) this.#store.dropFront(Math.min(bytes, this.#store.length));
+    if (bytes > 0) this.#store.dropFront(bytes);
   }
 
   /** Turn detection on, nobody speaking: keep only what a turn starting now could reach back to. */
@@ -327,7 +327,7 @@ export class AudioStore {
     this.#end += byteLength;
   }
 
-  /** Drops `bytes` from the front. */
+  /** Drops `bytes` from the front (all of it when `bytes` ≥ {@link length}). */
   dropFront(bytes: number): void {
     this.#start = Math.min(this.#end, this.#start + bytes);
     if (this.#start === this.#end) this.#start = this.#end = 0;
