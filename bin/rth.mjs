@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// GC settings for steady latency under load (harness/gc-tuning.ts), before any real work.
+const { applyLatencyGcFlags } = await import('../harness/gc-tuning.ts');
+applyLatencyGcFlags();
 const { main } = await import('../harness/cli/main.ts');
 process.exitCode = await main(process.argv);

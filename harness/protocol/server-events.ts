@@ -143,6 +143,54 @@ export function isKnownServerEventType(type: string): type is KnownServerEventTy
   return Object.hasOwn(REALTIME_TYPES, type) || Object.hasOwn(TRANSLATION_TYPES, type);
 }
 
+/** Frames that may carry a long base64 `delta` (output audio): the only ones {@link parseAroundDelta} tries. */
+const AUDIO_DELTA_PREFIXES = ['{"type":"response.output_audio.delta"', '{"type":"session.output_audio.delta"'] as const;
+const DELTA_TOKEN = '"delta"';
+const DELTA_KEY = '"delta":"';
+/** Deltas shorter than this are parsed the ordinary way (the splice only pays off on long ones). */
+export const SPLICE_MIN_DELTA_CHARS = 256;
+
+/** `JSON.parse`, except that an output-audio delta's `delta` is cut out of the frame instead of copied. */
+function parseJson(raw: string): unknown {
+  if (raw.length > SPLICE_MIN_DELTA_CHARS && (raw.startsWith(AUDIO_DELTA_PREFIXES[0]) || raw.startsWith(AUDIO_DELTA_PREFIXES[1]))) {
+    const spliced = parseAroundDelta(raw);
+    if (spliced !== undefined) return spliced;
+  }
+  return JSON.parse(raw);
+}
+
+/**
+ * Parses an output-audio delta frame without copying its base64 `delta`: the frame is parsed with
+ * the delta's value emptied, and `delta` is then set to a slice of `raw` (V8 makes that a view
+ * of the frame's text, not a copy). The result equals `JSON.parse(raw)`. Output audio is most of
+ * what a load run receives (every session, faster than real time), and copying each delta was
+ * a third of the harness's allocation: the young-generation collections it caused were most of
+ * the late first-audio stamps (bench/harness-e2e.ts, `error_tail`).
+ *
+ * Exact only for frames without any backslash (every key is then literal, and the one `"delta"`
+ * token is the top-level key), so anything else — escapes, a second `"delta"`, whitespace after
+ * the colon, a short delta, invalid JSON — returns `undefined` and is parsed the ordinary way.
+ */
+export function parseAroundDelta(raw: string): unknown {
+  if (raw.indexOf('\\') >= 0) return undefined;
+  const key = raw.indexOf(DELTA_TOKEN);
+  if (key < 0 || !raw.startsWith(DELTA_KEY, key)) return undefined;
+  const start = key + DELTA_KEY.length;
+  const end = raw.indexOf('"', start);
+  if (end - start < SPLICE_MIN_DELTA_CHARS || raw.indexOf(DELTA_TOKEN, end) >= 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.slice(0, start) + raw.slice(end));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const event = value as Record<string, unknown>;
+  if (event['delta'] !== '') return undefined;
+  event['delta'] = raw.slice(start, end);
+  return event;
+}
+
 /**
  * Parses one inbound frame. Never throws. Text frames are JSON-parsed once; a JSON object with a
  * string `type` is `known` (GA union) or `unknown`; anything else (binary frame, invalid JSON,
@@ -154,7 +202,7 @@ export function parseServerEvent(raw: string | Buffer, receivedUs: number, index
   }
   let value: unknown;
   try {
-    value = JSON.parse(raw);
+    value = parseJson(raw);
   } catch (err) {
     return { kind: 'malformed', problem: `invalid JSON: ${(err as Error).message}`, raw, receivedUs, index };
   }
