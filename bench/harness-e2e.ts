@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const gcPauses: { startUs: number; endUs: number; kind: string }[] = [];
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } | null }).detail?.kind;
+      const kind = (e as unknown as { detail?: { kind?: number } | null }).detail?.kind;
       const name = kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : 'other';
       gcPauses.push({ startUs: hrtimeOffsetUs + e.startTime * 1000, endUs: hrtimeOffsetUs + (e.startTime + e.duration) * 1000, kind: name });
     }
