@@ -15,8 +15,10 @@
  * - CPU of the harness and of the mock, % of one core.
  *
  * `--no-conformance` turns the passive conformance checks off, to show what they cost.
+ * `--rounds N` repeats the whole run (a fresh mock each time) and ends with a line of medians.
+ * The GC settings of `rth` (harness/gc-tuning.ts) apply unless `RTH_DEFAULT_GC=1`.
  *
- *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-nice 10] [--live-memory]
+ *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-nice 10] [--live-memory] [--rounds 1]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +49,7 @@ const CHUNK_MS = Number(arg('chunk-ms', '20'));
 /** Niceness of the mock's main thread (the runner's default; 0 to compare without it). */
 const MOCK_NICENESS = Number(arg('mock-nice', String(DEFAULT_MOCK_NICENESS)));
 const WORKERS = Number(arg('workers', '1'));
+const ROUNDS = Number(arg('rounds', '1'));
 const CONFORMANCE = !process.argv.includes('--no-conformance');
 /** Force one full GC near the end to measure live memory (perturbs that run's latency figures). */
 const LIVE_MEMORY = process.argv.includes('--live-memory');
@@ -108,8 +111,9 @@ function summarizeGc(pauses: GcPause[]): Record<string, { count: number; total_m
   return out;
 }
 
-async function main(): Promise<void> {
-  const tracePath = path.join(OUT, 'mock-trace.jsonl');
+async function oneRound(round: number): Promise<Record<string, unknown>> {
+  const dir = ROUNDS > 1 ? path.join(OUT, `round-${round}`) : OUT;
+  const tracePath = path.join(dir, 'mock-trace.jsonl');
   const mock = await startMockProcess({ seed: 1, tracePath, niceness: MOCK_NICENESS });
   const scenario = resolveScenario(
     {
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
       clips: { random: true },
       workers: WORKERS,
       timeouts: { drain_ms: 10_000 },
-      out: path.join(OUT, 'run'),
+      out: path.join(dir, 'run'),
     },
     { label: '<bench>', path: null, dir: projectRoot, cwd: projectRoot },
   );
@@ -200,40 +204,74 @@ async function main(): Promise<void> {
   const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : null);
   const heapPer = median(perSession.map((p) => p.heap));
   const rssPer = median(perSession.map((p) => p.rss));
+  return {
+    sessions: SESSIONS,
+    workers: WORKERS,
+    mock_niceness: MOCK_NICENESS,
+    gc_tuned: GC_TUNED,
+    conformance: CONFORMANCE,
+    chunk_ms: CHUNK_MS,
+    duration_s: DURATION_S,
+    wall_s: Math.round(wallS * 10) / 10,
+    valid: s.valid,
+    invalid_reasons: s.invalid_reasons,
+    turns_completed: s.turns.completed,
+    turns_failed: s.turns.failed,
+    send_lag_ms: s.pacing.send_lag_ms,
+    send_lag_p99_target_ms: 5,
+    event_loop_max_stall_ms: s.event_loop.max_stall_ms,
+    measurement_error_ms: { matched: me.matched, p50: me.p50Ms, p99: me.p99Ms, max: me.maxMs, min: me.minMs, negative: me.negative },
+    measurement_error_p99_target_ms: 2,
+    error_tail: tail,
+    gc_pauses: summarizeGc(gcPauses),
+    memory_per_active_session_kib: {
+      live: live === null ? null : kib((live as { perSessionBytes: number }).perSessionBytes),
+      sampled: heapPer === null ? null : kib(heapPer),
+      rss: rssPer === null ? null : kib(rssPer),
+      samples: perSession.length,
+    },
+    gc_pause_ms: live === null ? null : Math.round((live as { pauseMs: number }).pauseMs * 10) / 10,
+    memory_target_kib: 200,
+    harness_cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 1000) / 10,
+    mock_cpu_pct_of_core: mockCpu0 !== null && mockCpu1 !== null ? Math.round(((mockCpu1 - mockCpu0) / wallS) * 1000) / 10 : null,
+    out: dir,
+  };
+}
+
+/** Median of the numbers (upper median for an even count), or null. */
+function medianOf(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1]! : null;
+}
+
+const results: Record<string, unknown>[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const res = await oneRound(r + 1);
+  results.push(res);
+  console.log(JSON.stringify({ round: r + 1, ...res }));
+}
+if (ROUNDS > 1) {
+  // MEASUREMENT.md: quote medians of several runs on a shared machine.
+  type Row = { send_lag_ms: { p99: number }; measurement_error_ms: { p99: number | null }; event_loop_max_stall_ms: number; harness_cpu_pct_of_core: number; mock_cpu_pct_of_core: number | null; error_tail: { turns: number } };
+  const rows = results as unknown as Row[];
   console.log(
     JSON.stringify({
+      rounds: ROUNDS,
       sessions: SESSIONS,
-      workers: WORKERS,
-      mock_niceness: MOCK_NICENESS,
       gc_tuned: GC_TUNED,
-      conformance: CONFORMANCE,
-      chunk_ms: CHUNK_MS,
-      duration_s: DURATION_S,
-      wall_s: Math.round(wallS * 10) / 10,
-      valid: s.valid,
-      invalid_reasons: s.invalid_reasons,
-      turns_completed: s.turns.completed,
-      turns_failed: s.turns.failed,
-      send_lag_ms: s.pacing.send_lag_ms,
-      send_lag_p99_target_ms: 5,
-      event_loop_max_stall_ms: s.event_loop.max_stall_ms,
-      measurement_error_ms: { matched: me.matched, p50: me.p50Ms, p99: me.p99Ms, max: me.maxMs, min: me.minMs, negative: me.negative },
-      measurement_error_p99_target_ms: 2,
-      error_tail: tail,
-      gc_pauses: summarizeGc(gcPauses),
-      memory_per_active_session_kib: {
-        live: live === null ? null : kib((live as { perSessionBytes: number }).perSessionBytes),
-        sampled: heapPer === null ? null : kib(heapPer),
-        rss: rssPer === null ? null : kib(rssPer),
-        samples: perSession.length,
+      median: {
+        send_lag_p99_ms: medianOf(rows.map((x) => x.send_lag_ms.p99)),
+        measurement_error_p99_ms: medianOf(rows.map((x) => x.measurement_error_ms.p99)),
+        error_tail_turns: medianOf(rows.map((x) => x.error_tail.turns)),
+        event_loop_max_stall_ms: medianOf(rows.map((x) => x.event_loop_max_stall_ms)),
+        harness_cpu_pct_of_core: medianOf(rows.map((x) => x.harness_cpu_pct_of_core)),
+        mock_cpu_pct_of_core: medianOf(rows.map((x) => x.mock_cpu_pct_of_core)),
       },
-      gc_pause_ms: live === null ? null : Math.round((live as { pauseMs: number }).pauseMs * 10) / 10,
-      memory_target_kib: 200,
-      harness_cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 1000) / 10,
-      mock_cpu_pct_of_core: mockCpu0 !== null && mockCpu1 !== null ? Math.round(((mockCpu1 - mockCpu0) / wallS) * 1000) / 10 : null,
-      out: OUT,
+      each: {
+        send_lag_p99_ms: rows.map((x) => x.send_lag_ms.p99),
+        measurement_error_p99_ms: rows.map((x) => x.measurement_error_ms.p99),
+      },
+      targets_ms: { send_lag_p99: 5, measurement_error_p99: 2 },
     }),
   );
 }
-
-await main();
