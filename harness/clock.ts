@@ -10,6 +10,13 @@ export interface Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   /** Cancels a timer from {@link Clock.setTimeout}; unknown handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Calls `fn` as soon as the I/O callbacks already due have run (Node's `setImmediate`): the way
+   * to yield to the network without waiting for a timer (a 0 ms Node timer waits at least 1 ms).
+   */
+  setImmediate(fn: () => void): TimerHandle;
+  /** Cancels a callback from {@link Clock.setImmediate}; unknown handles are ignored. */
+  clearImmediate(handle: TimerHandle): void;
 }
 
 /** Opaque timer handle. */
@@ -22,6 +29,8 @@ export const monotonicClock: Clock = {
   nowUs: () => Number(process.hrtime.bigint()) / 1000,
   setTimeout: (fn, delayMs) => setTimeout(fn, Math.max(0, delayMs)) as unknown as TimerHandle,
   clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
+  setImmediate: (fn) => setImmediate(fn) as unknown as TimerHandle,
+  clearImmediate: (handle) => clearImmediate(handle as unknown as NodeJS.Immediate),
 };
 
 /** Monotonic time in microseconds of the real clock (for code that has no injected clock). */
@@ -62,6 +71,15 @@ export class ManualClock implements Clock {
   clearTimeout(handle: TimerHandle): void {
     const id = handle as unknown as number;
     this.timers = this.timers.filter((t) => t.id !== id);
+  }
+
+  /** A 0 ms timer: it fires during the next {@link ManualClock.advanceMs}, after timers already due. */
+  setImmediate(fn: () => void): TimerHandle {
+    return this.setTimeout(fn, 0);
+  }
+
+  clearImmediate(handle: TimerHandle): void {
+    this.clearTimeout(handle);
   }
 
   /** Number of timers not yet fired. */

@@ -89,7 +89,7 @@ describe('ConnectionFaults values', () => {
     expect(f.audioSlowdown()).toBe(1);
     expect(f.maxSessionS(3600)).toBe(3600);
     const sent: string[] = [];
-    const filter = f.wrapOutbound((s) => sent.push(s), () => sent.push('TERMINATED'), { nowUs: () => 0, setTimeout: () => { throw new Error('no timers'); }, clearTimeout: () => {} });
+    const filter = f.wrapOutbound((s) => sent.push(s), () => sent.push('TERMINATED'), { nowUs: () => 0, setTimeout: () => { throw new Error('no timers'); }, clearTimeout: () => {}, setImmediate: () => { throw new Error('no timers'); }, clearImmediate: () => {} });
     filter({ type: 'response.created' }, 'a');
     filter({ type: 'response.done' }, 'b');
     expect(sent).toEqual(['a', 'b']);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock, type Clock } from '../clock.ts';
+import { ManualClock, type Clock, type TimerHandle } from '../clock.ts';
 import type { PacedStream } from '../contract.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { createPacer } from './pacer.ts';
@@ -29,6 +29,8 @@ function lateClock(manual: ManualClock, lateMs: () => number): Clock {
     nowUs: () => manual.nowUs(),
     setTimeout: (fn, delayMs) => manual.setTimeout(fn, delayMs + lateMs()),
     clearTimeout: (h) => manual.clearTimeout(h),
+    setImmediate: (fn) => manual.setTimeout(fn, lateMs()),
+    clearImmediate: (h) => manual.clearTimeout(h),
   };
 }
 
@@ -258,10 +260,16 @@ describe('createPacer', () => {
     const manual = new ManualClock(0);
     let costUs = 0;
     // Each send costs 1 ms of (fake) time: 20 due frames cannot all go out in one 5 ms wake.
+    let immediates = 0;
     const clock: Clock = {
       nowUs: () => manual.nowUs() + costUs,
       setTimeout: (fn, ms) => manual.setTimeout(fn, ms),
       clearTimeout: (h) => manual.clearTimeout(h),
+      setImmediate: (fn) => {
+        immediates++;
+        return manual.setImmediate(fn);
+      },
+      clearImmediate: (h) => manual.clearImmediate(h),
     };
     const pacer = createPacer({ clock, maxBusyMs: 5 });
     const log: Sent[] = [];
@@ -271,7 +279,36 @@ describe('createPacer', () => {
     // 5 or 6 sends per wake (the budget is checked before each send), so at least 3 yields.
     expect(pacer.stats().yields).toBeGreaterThanOrEqual(3);
     expect(pacer.stats().wakeUps).toBeGreaterThanOrEqual(4);
+    // Each yield carries on through setImmediate (after pending I/O), not through a timer.
+    expect(immediates).toBe(pacer.stats().yields);
     expect(log.every((s) => s.sentUs >= s.deadlineUs)).toBe(true);
+  });
+
+  it('a yield scheduled and then made moot by close() is cancelled as an immediate', () => {
+    const manual = new ManualClock(0);
+    let costUs = 0;
+    const cleared: string[] = [];
+    const clock: Clock = {
+      nowUs: () => manual.nowUs() + costUs,
+      setTimeout: (fn, ms) => manual.setTimeout(fn, ms),
+      clearTimeout: (h) => {
+        cleared.push('timeout');
+        manual.clearTimeout(h);
+      },
+      // Held, never run: the test decides what happens while the yield is pending.
+      setImmediate: () => ({}) as TimerHandle,
+      clearImmediate: () => void cleared.push('immediate'),
+    };
+    const pacer = createPacer({ clock, maxBusyMs: 1 });
+    const log: Sent[] = [];
+    for (let k = 0; k < 3; k++) pacer.start(recording(k, log, 1), () => void (costUs += 1000), { startUs: 0, chunkMs: 20 });
+    // The first wake sends one frame (1 ms of fake time) and yields.
+    manual.advanceMs(0);
+    expect(pacer.stats().yields).toBe(1);
+    pacer.close();
+    expect(cleared).toEqual(['immediate']);
+    manual.advanceMs(50);
+    expect(log).toHaveLength(1);
   });
 
   it('close() ends every stream, disarms the timer, and refuses new streams', () => {

