@@ -1,14 +1,16 @@
 /**
  * Cost of one paced append frame in the sending process, by how the frame is handed to `ws`:
- * a string (what the harness did: `ws` UTF-8-encodes it, masks it in place and writes header and
- * payload with cork/writev) or a prebuilt Buffer (`ws` masks it into one new header+payload
- * buffer and makes a single write). 100 client sockets on loopback to a `ws` server in a child
+ * a string (`ws` UTF-8-encodes it, masks it in place and writes header and payload with
+ * cork/writev), a prebuilt Buffer (`ws` masks it into one new header+payload buffer and makes a
+ * single write), or a Buffer encoded from the string at each send. 100 client sockets on loopback to a `ws` server in a child
  * process; each round sends one 20 ms PCM16 append frame per socket; prints µs per frame (CPU of
- * the sending process) and the allocation per frame.
+ * the sending process) and the JS heap allocated per frame (V8's sampling heap profiler, garbage
+ * included: what drives young-generation collections).
  *
  *   node --import tsx bench/ws-send-micro.ts [--sockets 100] [--rounds 400]
  */
 import { fork } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -36,17 +38,24 @@ if (process.argv[2] === '--server') {
   for (let i = 0; i < pcm.length; i++) pcm[i] = (i * 37) & 0xff;
   const text = JSON.stringify({ type: 'input_audio_buffer.append', audio: pcm.toString('base64') });
   const bytes = Buffer.from(text);
-  const measure = async (label: string, frame: string | Buffer): Promise<void> => {
+  // Every allocation, collected or not, sampled by V8's heap profiler (1 sample per 4 KiB).
+  const inspector = new Session();
+  inspector.connect();
+  await inspector.post('HeapProfiler.enable');
+  const allocatedBytes = (node: { selfSize: number; children: unknown[] }): number =>
+    node.selfSize + node.children.reduce<number>((sum, c) => sum + allocatedBytes(c as typeof node), 0);
+  const measure = async (label: string, send: (ws: WebSocket) => void): Promise<void> => {
+    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     const cpu0 = process.cpuUsage();
-    const mem0 = process.memoryUsage();
     let wallUs = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const t = performance.now();
-      for (const ws of sockets) ws.send(frame);
+      for (const ws of sockets) send(ws);
       wallUs += (performance.now() - t) * 1000;
       await new Promise((res) => setTimeout(res, 2));
     }
     const cpu = process.cpuUsage(cpu0);
+    const { profile } = await inspector.post('HeapProfiler.stopSampling');
     const frames = ROUNDS * SOCKETS;
     console.log(JSON.stringify({
       frame: label,
@@ -54,12 +63,13 @@ if (process.argv[2] === '--server') {
       frames,
       send_call_us_per_frame: Math.round((wallUs / frames) * 100) / 100,
       process_cpu_us_per_frame: Math.round(((cpu.user + cpu.system) / frames) * 100) / 100,
-      heap_growth_bytes_per_frame: Math.round((process.memoryUsage().heapUsed - mem0.heapUsed) / frames),
+      heap_allocated_bytes_per_frame: Math.round(allocatedBytes(profile.head as never) / frames),
     }));
   };
   for (let rep = 0; rep < 3; rep++) {
-    await measure('string', text);
-    await measure('buffer', bytes);
+    await measure('string', (ws) => ws.send(text));
+    await measure('buffer (prebuilt)', (ws) => ws.send(bytes, { binary: false }));
+    await measure('buffer (encoded per send)', (ws) => ws.send(Buffer.from(text), { binary: false }));
   }
   for (const ws of sockets) ws.terminate();
   server.kill();

@@ -47,7 +47,8 @@ describe('WsTransport', () => {
     const url = await wsServer((ws, h) => {
       serverSide = ws;
       headers = h;
-      ws.on('message', (d) => got.push(d.toString()));
+      // Text frames (opcode 1), never binary, with non-ASCII text intact.
+      ws.on('message', (d, isBinary) => got.push(`${isBinary ? 'binary' : 'text'} ${d.toString()}`));
       ws.send('{"type":"session.created"}');
     });
     const t = new WsTransport({ url, headers: { Authorization: 'Bearer sk-test' }, clock });
@@ -65,10 +66,10 @@ describe('WsTransport', () => {
     expect(headers.authorization).toBe('Bearer sk-test');
     // No compression was offered (perMessageDeflate false, like the official SDK).
     expect(headers['sec-websocket-extensions']).toBeUndefined();
-    t.send('{"type":"input_audio_buffer.commit"}');
+    t.send('{"type":"input_audio_buffer.commit","note":"привіт"}');
     const serverClosed = new Promise<number>((resolve) => serverSide.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve) => serverSide.once('message', () => resolve()));
-    expect(got).toEqual(['{"type":"input_audio_buffer.commit"}']);
+    expect(got).toEqual(['text {"type":"input_audio_buffer.commit","note":"привіт"}']);
     t.close();
     expect(await serverClosed).toBe(1000);
     expect(await closed).toEqual([1000, 'OK']);

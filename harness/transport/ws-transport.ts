@@ -97,7 +97,11 @@ export class WsTransport implements Transport {
       this.droppedFrames += 1;
       return;
     }
-    ws.send(frame);
+    // Encoded here and handed over as a text frame: `ws` then masks it into one header+payload
+    // buffer and makes a single write, where a string costs an encode plus a corked two-chunk
+    // writev: 1.27 → 0.83 KB of JS heap per frame (bench/ws-send-micro.ts), which at 10,000
+    // frames a second is 4.4 MB/s less garbage, about a seventh of a 200-session run's allocation.
+    ws.send(Buffer.from(frame, 'utf8'), { binary: false });
   }
 
   close(code = 1000, reason = 'OK'): void {
