@@ -9,16 +9,22 @@
  * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
  * Short by default; the machine is shared, so compare only figures of one run.
  *
- *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor]
+ *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…]
+ *
+ * `--at 500,500,500` runs just those levels (no search, no floor) for back-to-back comparisons.
  */
 import { fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { silenceFrame } from '../harness/audio/prepare-clip.ts';
 import { monotonicClock } from '../harness/clock.ts';
+import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
 import { WsTransport } from '../harness/transport/ws-transport.ts';
 import { projectRoot } from '../harness/version.ts';
+
+// The sender runs with `rth run`'s GC settings (bin/rth.mjs); RTH_DEFAULT_GC=1 for V8's defaults.
+applyLatencyGcFlags();
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -134,6 +140,13 @@ async function main(): Promise<void> {
   const { port } = await new Promise<{ port: number }>((res) => sink.once('message', (m) => res(m as { port: number })));
   // Warm-up (not reported): the harness's code is compiled by the JIT before the first level.
   await level(port, 50, 1);
+  const at = arg('at', '');
+  if (at) {
+    // Fixed levels (paired comparisons): each once, in order, no search and no floor.
+    for (const n of at.split(',').map(Number)) console.log(JSON.stringify({ harness: true, ...(await level(port, n)) }));
+    sink.send('exit');
+    return;
+  }
   const harnessSessions = await search(port);
   sink.send('exit');
   const floorSessions = process.argv.includes('--no-floor') ? null : await floor();
