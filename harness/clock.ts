@@ -73,7 +73,7 @@ export class ManualClock implements Clock {
     this.timers = this.timers.filter((t) => t.id !== id);
   }
 
-  /** A 0 ms timer: it fires during the next {@link ManualClock.advanceMs}, after timers already due. */
+  /** A 0 ms timer: it fires in the current or next {@link ManualClock.advanceMs}, after the timers already due. */
   setImmediate(fn: () => void): TimerHandle {
     return this.setTimeout(fn, 0);
   }

@@ -8,14 +8,15 @@
  * the live size, so under load it ran a full mark-compact every 0.5–2 s: 20–30 pauses of 5–35 ms
  * per 20 s run, each stalling every session's pacing and receive stamps at once. With the heap
  * allowed to grow to four times its live size before the next full GC, the same 20 s run has none
- * after start-up (bench/harness-e2e.ts, 200 sessions, paired runs: send-lag p99 6.4–10.8 ms →
- * 2.4–3.8 ms; see README "Benchmarks"). The cost is memory that is not returned as eagerly: the
+ * after start-up (bench/harness-e2e.ts, 200 sessions, 4 back-to-back pairs with `RTH_DEFAULT_GC=1`:
+ * send-lag p99 6.0/9.4/12.4/12.5 → 3.3/3.1/3.2/3.0 ms, measurement-error p99 8.2/16.4/16.5/12.0 →
+ * 4.8/3.8/3.1/3.2 ms; see README "Benchmarks"). The cost is memory that is not returned as eagerly: the
  * harness's heap may reach ~4× its live size (about 120 MB at 200 sessions).
  *
  * The flags are set at run time (`v8.setFlagsFromString`) because `node` cannot take V8 flags from
  * `NODE_OPTIONS` or a portable shebang; both are read when V8 next sizes the heap, so setting them
- * before the work starts is as good as passing them on the command line (measured: the same
- * number of full GCs as `node --initial-old-space-size=128 --no-memory-reducer`).
+ * before the work starts is as good as passing them on the command line (measured: 4 full GCs
+ * per run, all at start-up, against 3 with `node --initial-old-space-size=128 --no-memory-reducer`).
  */
 import { setFlagsFromString } from 'node:v8';
 
