@@ -111,6 +111,12 @@ function summarizeGc(pauses: GcPause[]): Record<string, { count: number; total_m
   return out;
 }
 
+/** Median of the numbers (upper median for an even count), or null. */
+function medianOf(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1]! : null;
+}
+
 async function oneRound(round: number): Promise<Record<string, unknown>> {
   const dir = ROUNDS > 1 ? path.join(OUT, `round-${round}`) : OUT;
   const tracePath = path.join(dir, 'mock-trace.jsonl');
@@ -161,7 +167,7 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   };
   // Every GC pause of this process, on the harness clock (hrtime µs), to attribute the error tail.
   const hrtimeOffsetUs = Number(process.hrtime.bigint()) / 1000 - performance.now() * 1000;
-  const gcPauses: { startUs: number; endUs: number; kind: string }[] = [];
+  const gcPauses: GcPause[] = [];
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } | null }).detail?.kind;
@@ -201,9 +207,8 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   const me = computeMeasurementError(turns, traceFirstAudio);
   const tail = attributeErrorTail(turns, traceFirstAudio, gcPauses, TAIL_THRESHOLD_US);
   const s = result.summary!;
-  const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : null);
-  const heapPer = median(perSession.map((p) => p.heap));
-  const rssPer = median(perSession.map((p) => p.rss));
+  const heapPer = medianOf(perSession.map((p) => p.heap));
+  const rssPer = medianOf(perSession.map((p) => p.rss));
   return {
     sessions: SESSIONS,
     workers: WORKERS,
@@ -236,12 +241,6 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
     mock_cpu_pct_of_core: mockCpu0 !== null && mockCpu1 !== null ? Math.round(((mockCpu1 - mockCpu0) / wallS) * 1000) / 10 : null,
     out: dir,
   };
-}
-
-/** Median of the numbers (upper median for an even count), or null. */
-function medianOf(xs: (number | null | undefined)[]): number | null {
-  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-  return v.length ? v[v.length >> 1]! : null;
 }
 
 const results: Record<string, unknown>[] = [];

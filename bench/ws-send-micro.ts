@@ -2,10 +2,11 @@
  * Cost of one paced append frame in the sending process, by how the frame is handed to `ws`:
  * a string (`ws` UTF-8-encodes it, masks it in place and writes header and payload with
  * cork/writev), a prebuilt Buffer (`ws` masks it into one new header+payload buffer and makes a
- * single write), or a Buffer encoded from the string at each send. 100 client sockets on loopback to a `ws` server in a child
- * process; each round sends one 20 ms PCM16 append frame per socket; prints µs per frame (CPU of
- * the sending process) and the JS heap allocated per frame (V8's sampling heap profiler, garbage
- * included: what drives young-generation collections).
+ * single write), or a Buffer encoded from the string at each send (what WsTransport does). 100
+ * client sockets on loopback to a `ws` server in a child process; each round sends one 20 ms PCM16
+ * append frame per socket; prints µs per frame (CPU of the sending process) and the JS heap
+ * allocated per frame (V8's sampling heap profiler, garbage included: what drives young-generation
+ * collections).
  *
  *   node --import tsx bench/ws-send-micro.ts [--sockets 100] [--rounds 400]
  */

@@ -164,8 +164,8 @@ function parseJson(raw: string): unknown {
  * the delta's value emptied, and `delta` is then set to a slice of `raw` (V8 makes that a view
  * of the frame's text, not a copy). The result equals `JSON.parse(raw)`. Output audio is most of
  * what a load run receives (every session, faster than real time), and copying each delta was
- * a third of the harness's allocation: the young-generation collections it caused were most of
- * the late first-audio stamps (bench/harness-e2e.ts, `error_tail`).
+ * about a third of the harness's allocation, so it set how often young-generation collections
+ * paused every session (one cause of late first-audio stamps: bench/harness-e2e.ts, `error_tail`).
  *
  * Exact only for frames without any backslash (every key is then literal, and the one `"delta"`
  * token is the top-level key), so anything else — escapes, a second `"delta"`, whitespace after
