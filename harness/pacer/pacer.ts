@@ -12,7 +12,7 @@ import { createHistogram, histogramStats, recordClamped, type Histogram, type Hi
 import { DeadlineHeap } from './deadline-heap.ts';
 
 /** Default {@link PacerOptions.maxBusyMs}. */
-export const DEFAULT_MAX_BUSY_MS = 2;
+export const DEFAULT_MAX_BUSY_MS = 0.5;
 
 /** Options of {@link createPacer}. */
 export interface PacerOptions {
@@ -28,11 +28,14 @@ export interface PacerOptions {
   slotMs?: number;
   /**
    * Longest a single wake keeps sending before it yields to I/O, ms; it carries on right after the
-   * I/O already waiting ({@link Clock.setImmediate}). Default 2. When the process falls behind
+   * I/O already waiting ({@link Clock.setImmediate}). Default 0.5. When the process falls behind
    * (after a GC pause, say), a catch-up burst of overdue frames would otherwise hold back every
    * received event for as long as it lasts, and those events' receive stamps with it. Paired
-   * e2e runs (200 sessions, 5 pairs): 10 ms with a 0 ms-timer yield → 2 ms with this yield moved the
-   * median measurement-error p99 from 3.40 to 2.87 ms at the same send lag (3.04 → 2.88 ms).
+   * e2e runs (200 sessions): 10 ms with a 0 ms-timer yield → 2 ms with this yield moved the median
+   * measurement-error p99 from 3.40 to 2.87 ms at the same send lag (5 pairs); 2 → 0.5 ms moved it
+   * from 3.79 to 3.12 ms (8 pairs on a busy machine, better or equal in each pair) with send lag
+   * within noise (3.40 → 3.60 ms). A steady-state wake sends a handful of frames well inside 0.5 ms,
+   * so only catch-up bursts ever yield.
    */
   maxBusyMs?: number;
   /** A stream's callback or `send` threw: the stream is ended and this is told. Default: only counted. */
