@@ -12,7 +12,9 @@
  *   `--live-memory`: once, after a forced full GC one second before the run's end. That pause
  *   (`gc_pause_ms`, 20-40 ms at 200 sessions) stalls every session at once and lands in the send-lag
  *   and measurement-error figures of the same run, which a real run never pays, so it is opt-in;
- * - CPU of the harness and of the mock, % of one core.
+ * - CPU of the harness and of the mock, % of one core, and how long each one's main thread was
+ *   ready to run but waited for a CPU (`runqueue_wait_pct`, Linux schedstat): how contended the
+ *   machine was during the run, which the error tail follows.
  *
  * `--no-conformance` turns the passive conformance checks off, to show what they cost.
  * `--rounds N` repeats the whole run (a fresh mock each time) and ends with a line of medians.
@@ -64,6 +66,26 @@ function processCpuS(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Run time and run-queue wait of one thread, ms (Linux /proc/PID/task/TID/schedstat; null
+ * elsewhere). The wait is time the thread was ready to run but had no CPU: on this 2-core VM the
+ * stretches in which the harness's thread does not run are the largest remaining cause of late
+ * first-audio stamps, and this says how much of that a run had.
+ */
+function threadSchedMs(pid: number, tid = pid): { runMs: number; waitMs: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run! / 1e6, waitMs: wait! / 1e6 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Share of `wallS` a thread spent waiting for a CPU, %, between two {@link threadSchedMs} readings. */
+function waitPct(a: { waitMs: number } | null, b: { waitMs: number } | null, wallS: number): number | null {
+  return a && b ? Math.round(((b.waitMs - a.waitMs) / (wallS * 1000)) * 1000) / 10 : null;
 }
 
 function kib(bytes: number): number {
@@ -177,6 +199,8 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const mockCpu0 = processCpuS(mock.pid);
+  const mockSched0 = threadSchedMs(mock.pid);
+  const sched0 = threadSchedMs(process.pid);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await runScenario(scenario, {
@@ -196,6 +220,8 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const mockCpu1 = processCpuS(mock.pid);
+  const mockSched1 = threadSchedMs(mock.pid);
+  const sched1 = threadSchedMs(process.pid);
   await mock.stop();
 
   const turns = readFileSync(result.files.turns, 'utf8')
@@ -239,6 +265,8 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
     memory_target_kib: 200,
     harness_cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 1000) / 10,
     mock_cpu_pct_of_core: mockCpu0 !== null && mockCpu1 !== null ? Math.round(((mockCpu1 - mockCpu0) / wallS) * 1000) / 10 : null,
+    // Main threads' time ready to run without a CPU, % of the run's wall time.
+    runqueue_wait_pct: { harness: waitPct(sched0, sched1, wallS), mock: waitPct(mockSched0, mockSched1, wallS) },
     out: dir,
   };
 }
@@ -251,7 +279,15 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 if (ROUNDS > 1) {
   // MEASUREMENT.md: quote medians of several runs on a shared machine.
-  type Row = { send_lag_ms: { p99: number }; measurement_error_ms: { p99: number | null }; event_loop_max_stall_ms: number; harness_cpu_pct_of_core: number; mock_cpu_pct_of_core: number | null; error_tail: { turns: number } };
+  type Row = {
+    send_lag_ms: { p99: number };
+    measurement_error_ms: { p99: number | null };
+    event_loop_max_stall_ms: number;
+    harness_cpu_pct_of_core: number;
+    mock_cpu_pct_of_core: number | null;
+    error_tail: { turns: number };
+    runqueue_wait_pct: { harness: number | null };
+  };
   const rows = results as unknown as Row[];
   console.log(
     JSON.stringify({
@@ -265,10 +301,12 @@ if (ROUNDS > 1) {
         event_loop_max_stall_ms: medianOf(rows.map((x) => x.event_loop_max_stall_ms)),
         harness_cpu_pct_of_core: medianOf(rows.map((x) => x.harness_cpu_pct_of_core)),
         mock_cpu_pct_of_core: medianOf(rows.map((x) => x.mock_cpu_pct_of_core)),
+        harness_runqueue_wait_pct: medianOf(rows.map((x) => x.runqueue_wait_pct.harness)),
       },
       each: {
         send_lag_p99_ms: rows.map((x) => x.send_lag_ms.p99),
         measurement_error_p99_ms: rows.map((x) => x.measurement_error_ms.p99),
+        harness_runqueue_wait_pct: rows.map((x) => x.runqueue_wait_pct.harness),
       },
       targets_ms: { send_lag_p99: 5, measurement_error_p99: 2 },
     }),

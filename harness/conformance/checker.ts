@@ -12,7 +12,7 @@ import { InputTracker } from './input-tracker.ts';
 import { ResponseTracker } from './response-tracker.ts';
 import { TranslationTracker } from './translation-tracker.ts';
 import type { ClientEventInput, ConformanceChecker, ConformanceCheckerOptions, Finding, InputEvent, SessionKind } from './types.ts';
-import { asObj, BoundedSet, show, str, type Obj } from './util.ts';
+import { asObj, BoundedSet, FingerprintWindow, show, str, type Obj } from './util.ts';
 
 /** Server event ids remembered for the uniqueness rule (RT-ID-002). */
 const EVENT_ID_WINDOW = 8192;
@@ -41,7 +41,7 @@ class SessionChecker implements ConformanceChecker {
   private readonly responses: ResponseTracker;
   private readonly input: InputTracker;
   private readonly translation: TranslationTracker | null;
-  private readonly eventIds = new BoundedSet(EVENT_ID_WINDOW);
+  private readonly eventIds = new FingerprintWindow(EVENT_ID_WINDOW);
   private readonly clientIds = new BoundedSet(CLIENT_ID_WINDOW);
   private readonly pendingUpdates: PendingUpdate[] = [];
   private sessionFormatType: string | undefined;
