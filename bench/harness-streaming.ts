@@ -9,7 +9,7 @@
  * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
  * Short by default; the machine is shared, so compare only figures of one run.
  *
- *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…]
+ *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS]
  *
  * `--at 500,500,500` runs just those levels (no search, no floor) for back-to-back comparisons.
  */
@@ -36,6 +36,8 @@ const SECONDS = Number(arg('seconds', '4'));
 const BUDGET_MS = Number(arg('p99-budget-ms', '5'));
 const MAX = Number(arg('max', '4000'));
 const FLOOR = path.resolve(projectRoot, '../shared/bench/ws-floor.mjs');
+/** The pacer's `maxBusyMs` (default: the pacer's own, DEFAULT_MAX_BUSY_MS), for paired comparisons. */
+const MAX_BUSY_MS = process.argv.includes('--max-busy-ms') ? Number(arg('max-busy-ms', '')) : null;
 const clock = monotonicClock;
 
 /** The same frame size as ws-floor (48 bytes of PCM16 per ms), built by the harness's own code. */
@@ -58,7 +60,7 @@ async function level(port: number, n: number, seconds = SECONDS): Promise<Level>
     await Promise.all(batch.map((t) => t.connect()));
     transports.push(...batch);
   }
-  const pacer = createPacer({ clock });
+  const pacer = createPacer({ clock, ...(MAX_BUSY_MS !== null ? { maxBusyMs: MAX_BUSY_MS } : {}) });
   const t0 = clock.nowUs() + 50_000;
   const endUs = t0 + seconds * 1e6;
   transports.forEach((t, k) => {
