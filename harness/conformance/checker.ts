@@ -12,7 +12,8 @@ import { InputTracker } from './input-tracker.ts';
 import { ResponseTracker } from './response-tracker.ts';
 import { TranslationTracker } from './translation-tracker.ts';
 import type { ClientEventInput, ConformanceChecker, ConformanceCheckerOptions, Finding, InputEvent, SessionKind } from './types.ts';
-import { asObj, BoundedSet, FingerprintWindow, show, str, type Obj } from './util.ts';
+import { FingerprintWindow } from './fingerprint-window.ts';
+import { asObj, BoundedSet, show, str, type Obj } from './util.ts';
 
 /** Server event ids remembered for the uniqueness rule (RT-ID-002). */
 const EVENT_ID_WINDOW = 8192;
