@@ -69,14 +69,15 @@ function processCpuS(pid: number): number | null {
 }
 
 /**
- * Run time and run-queue wait of one thread, ms (Linux /proc/PID/task/TID/schedstat; null
+ * Run time and run-queue wait of a process's main thread, ms (Linux /proc/PID/task/TID/schedstat; null
  * elsewhere). The wait is time the thread was ready to run but had no CPU: on this 2-core VM the
  * stretches in which the harness's thread does not run are the largest remaining cause of late
  * first-audio stamps, and this says how much of that a run had.
  */
-function threadSchedMs(pid: number, tid = pid): { runMs: number; waitMs: number } | null {
+function threadSchedMs(pid: number): { runMs: number; waitMs: number } | null {
   try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    // The main thread's task id is the process id.
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
     return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run! / 1e6, waitMs: wait! / 1e6 } : null;
   } catch {
     return null;

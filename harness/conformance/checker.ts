@@ -134,8 +134,7 @@ class SessionChecker implements ConformanceChecker {
     if (type === 'input_audio_buffer.dtmf_event_received') return;
     const id = ev['event_id'];
     if (typeof id !== 'string' || id.length === 0) return this.report('RT-ID-001', `${type} has event_id ${show(id)}, expected a non-empty string`, at);
-    if (this.eventIds.has(id)) return this.report('RT-ID-002', `event_id ${id} was already used in this session`, at);
-    this.eventIds.add(id);
+    if (!this.eventIds.add(id)) this.report('RT-ID-002', `event_id ${id} was already used in this session`, at);
   }
 
   private onSession(type: string, ev: Obj, at: EventRef): void {

@@ -27,7 +27,7 @@ describe('FingerprintWindow', () => {
         if (rand() < 0.3) {
           expect(w.has(k), `capacity ${capacity}, op ${op}, has ${k}`).toBe(ref.has(k));
         } else {
-          w.add(k);
+          expect(w.add(k), `capacity ${capacity}, op ${op}, add ${k}`).toBe(!ref.has(k));
           ref.add(k);
         }
       }

@@ -48,11 +48,12 @@ export class FingerprintWindow {
     return this.find(fpHi, fpLo) >= 0;
   }
 
-  add(k: string): void {
+  /** Adds `k`; returns false (and changes nothing) when it is already in the window. One hash either way. */
+  add(k: string): boolean {
     fingerprint(k);
     const h = fpHi;
     const l = fpLo;
-    if (this.find(h, l) >= 0) return;
+    if (this.find(h, l) >= 0) return false;
     let slot: number;
     if (this.count < this.capacity) {
       if (this.count === this.hi.length) this.growRing();
@@ -67,6 +68,7 @@ export class FingerprintWindow {
     this.hi[slot] = h;
     this.lo[slot] = l;
     this.link(slot);
+    return true;
   }
 
   /** Table index of the entry with this fingerprint, or -1. */
