@@ -9,9 +9,11 @@
  * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
  * Short by default; the machine is shared, so compare only figures of one run.
  *
- *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS]
+ *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS] [--rounds N]
  *
  * `--at 500,500,500` runs just those levels (no search, no floor) for back-to-back comparisons.
+ * `--rounds N` repeats the search and the floor run N times (ws-floor's sink stays up) and ends with
+ * a line of medians (an odd N gives a true middle value).
  */
 import { fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,6 +37,8 @@ const CHUNK_MS = Number(arg('chunk-ms', '20'));
 const SECONDS = Number(arg('seconds', '4'));
 const BUDGET_MS = Number(arg('p99-budget-ms', '5'));
 const MAX = Number(arg('max', '4000'));
+/** Search + floor pairs to run; more than one ends with a line of medians. */
+const ROUNDS = Number(arg('rounds', '1'));
 const FLOOR = path.resolve(projectRoot, '../shared/bench/ws-floor.mjs');
 /** The pacer's `maxBusyMs` (default: the pacer's own, DEFAULT_MAX_BUSY_MS), for paired comparisons. */
 const MAX_BUSY_MS = process.argv.includes('--max-busy-ms') ? Number(arg('max-busy-ms', '')) : null;
@@ -136,33 +140,56 @@ async function floor(): Promise<number | null> {
   }
 }
 
+/** One search of the harness's capacity and one ws-floor run, back to back; prints and returns the ratio line. */
+async function oneRound(port: number, round: number | null): Promise<{ harness_sessions: number; floor_sessions: number | null; ratio: number | null }> {
+  const harnessSessions = await search(port);
+  const floorSessions = process.argv.includes('--no-floor') ? null : await floor();
+  const result = {
+    harness_sessions: harnessSessions,
+    floor_sessions: floorSessions,
+    ratio: floorSessions ? Math.round((harnessSessions / floorSessions) * 100) / 100 : null,
+  };
+  console.log(JSON.stringify({ ...(round === null ? {} : { round }), ...result, target_ratio: 0.8, chunk_ms: CHUNK_MS, p99_budget_ms: BUDGET_MS, seconds: SECONDS }));
+  return result;
+}
+
+/** Median (upper for an even count) of the numbers, or null. */
+function median(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1]! : null;
+}
+
 async function main(): Promise<void> {
   // ws-floor's own sink (same process type, same counting), so both senders meet the same receiver.
   const sink = fork(FLOOR, [], { cwd: projectRoot, env: { ...process.env, WS_FLOOR_SINK: '1' } });
   const { port } = await new Promise<{ port: number }>((res) => sink.once('message', (m) => res(m as { port: number })));
-  // Warm-up (not reported): the harness's code is compiled by the JIT before the first level.
-  await level(port, 50, 1);
-  const at = arg('at', '');
-  if (at) {
-    // Fixed levels (paired comparisons): each once, in order, no search and no floor.
-    for (const n of at.split(',').map(Number)) console.log(JSON.stringify({ harness: true, ...(await level(port, n)) }));
+  try {
+    // Warm-up (not reported): the harness's code is compiled by the JIT before the first level.
+    await level(port, 50, 1);
+    const at = arg('at', '');
+    if (at) {
+      // Fixed levels (paired comparisons): each once, in order, no search and no floor.
+      for (const n of at.split(',').map(Number)) console.log(JSON.stringify({ harness: true, ...(await level(port, n)) }));
+      return;
+    }
+    if (ROUNDS === 1) {
+      await oneRound(port, null);
+      return;
+    }
+    // MEASUREMENT.md: medians of several runs, each a ratio taken in the same run.
+    const rounds = [];
+    for (let r = 1; r <= ROUNDS; r++) rounds.push(await oneRound(port, r));
+    console.log(
+      JSON.stringify({
+        rounds: ROUNDS,
+        median: { ratio: median(rounds.map((r) => r.ratio)), harness_sessions: median(rounds.map((r) => r.harness_sessions)), floor_sessions: median(rounds.map((r) => r.floor_sessions)) },
+        each: { ratio: rounds.map((r) => r.ratio), harness_sessions: rounds.map((r) => r.harness_sessions), floor_sessions: rounds.map((r) => r.floor_sessions) },
+        target_ratio: 0.8,
+      }),
+    );
+  } finally {
     sink.send('exit');
-    return;
   }
-  const harnessSessions = await search(port);
-  sink.send('exit');
-  const floorSessions = process.argv.includes('--no-floor') ? null : await floor();
-  console.log(
-    JSON.stringify({
-      harness_sessions: harnessSessions,
-      floor_sessions: floorSessions,
-      ratio: floorSessions ? Math.round((harnessSessions / floorSessions) * 100) / 100 : null,
-      target_ratio: 0.8,
-      chunk_ms: CHUNK_MS,
-      p99_budget_ms: BUDGET_MS,
-      seconds: SECONDS,
-    }),
-  );
 }
 
 await main();
