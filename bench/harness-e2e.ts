@@ -35,14 +35,10 @@ import { DEFAULT_MOCK_NICENESS, startMockProcess } from '../harness/runner/mock-
 import { runScenario } from '../harness/runner/run-scenario.ts';
 import { resolveScenario } from '../harness/scenario/resolve.ts';
 import { projectRoot } from '../harness/version.ts';
+import { arg, medianOf } from './bench-util.ts';
 
 // What `rth run` does first (bin/rth.mjs); RTH_DEFAULT_GC=1 measures without it.
 const GC_TUNED = applyLatencyGcFlags();
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const SESSIONS = Number(arg('sessions', '200'));
 const DURATION_S = Number(arg('duration', '20'));
@@ -132,12 +128,6 @@ function summarizeGc(pauses: GcPause[]): Record<string, { count: number; total_m
     o.max_ms = Math.max(o.max_ms, Math.round(ms * 100) / 100);
   }
   return out;
-}
-
-/** Median of the numbers (upper median for an even count), or null. */
-function medianOf(xs: (number | null | undefined)[]): number | null {
-  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-  return v.length ? v[v.length >> 1]! : null;
 }
 
 async function oneRound(round: number): Promise<Record<string, unknown>> {

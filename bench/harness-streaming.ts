@@ -24,14 +24,10 @@ import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
 import { WsTransport } from '../harness/transport/ws-transport.ts';
 import { projectRoot } from '../harness/version.ts';
+import { arg, medianOf } from './bench-util.ts';
 
 // The sender runs with `rth run`'s GC settings (bin/rth.mjs); RTH_DEFAULT_GC=1 for V8's defaults.
 applyLatencyGcFlags();
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
 const SECONDS = Number(arg('seconds', '4'));
@@ -153,12 +149,6 @@ async function oneRound(port: number, round: number | null): Promise<{ harness_s
   return result;
 }
 
-/** Median (upper for an even count) of the numbers, or null. */
-function median(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  return v.length ? v[v.length >> 1]! : null;
-}
-
 async function main(): Promise<void> {
   // ws-floor's own sink (same process type, same counting), so both senders meet the same receiver.
   const sink = fork(FLOOR, [], { cwd: projectRoot, env: { ...process.env, WS_FLOOR_SINK: '1' } });
@@ -182,7 +172,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         rounds: ROUNDS,
-        median: { ratio: median(rounds.map((r) => r.ratio)), harness_sessions: median(rounds.map((r) => r.harness_sessions)), floor_sessions: median(rounds.map((r) => r.floor_sessions)) },
+        median: { ratio: medianOf(rounds.map((r) => r.ratio)), harness_sessions: medianOf(rounds.map((r) => r.harness_sessions)), floor_sessions: medianOf(rounds.map((r) => r.floor_sessions)) },
         each: { ratio: rounds.map((r) => r.ratio), harness_sessions: rounds.map((r) => r.harness_sessions), floor_sessions: rounds.map((r) => r.floor_sessions) },
         target_ratio: 0.8,
       }),

@@ -14,6 +14,7 @@
  *   node --import tsx bench/vcpu-gaps.ts [--seconds 10] [--threads 1,2]
  */
 import { execFile } from 'node:child_process';
+import { arg } from './bench-util.ts';
 
 interface Gaps {
   over02: number;
@@ -50,10 +51,6 @@ const CHILD_SOURCE = `const spin = ${spin.toString()};
 process.stdout.write(JSON.stringify(spin(Number(process.argv[1]))));`;
 
 {
-  const arg = (name: string, fallback: string): string => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-  };
   const seconds = Number(arg('seconds', '10'));
   const levels = arg('threads', '1,2').split(',').map(Number);
   for (const threads of levels) {
