@@ -20,7 +20,7 @@
  * `--rounds N` repeats the whole run (a fresh mock each time) and ends with a line of medians.
  * The GC settings of `rth` (harness/gc-tuning.ts) apply unless `RTH_DEFAULT_GC=1`.
  *
- *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-nice 10] [--live-memory] [--rounds 1]
+ *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-priority idle|low|normal] [--mock-nice 10] [--live-memory] [--rounds 1]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ import path from 'node:path';
 import type { TurnResult } from '../harness/contract.ts';
 import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
 import { computeMeasurementError, readTraceFirstAudio } from '../harness/runner/measurement-error.ts';
-import { DEFAULT_MOCK_NICENESS, startMockProcess } from '../harness/runner/mock-process.ts';
+import { DEFAULT_MOCK_NICENESS, MOCK_PRIORITIES, startMockProcess, type MockPriority } from '../harness/runner/mock-process.ts';
 import { runScenario } from '../harness/runner/run-scenario.ts';
 import { resolveScenario } from '../harness/scenario/resolve.ts';
 import { projectRoot } from '../harness/version.ts';
@@ -44,7 +44,10 @@ const SESSIONS = Number(arg('sessions', '200'));
 const DURATION_S = Number(arg('duration', '20'));
 const RAMP_S = Number(arg('ramp', '5'));
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
-/** Niceness of the mock's main thread (the runner's default; 0 to compare without it). */
+/** Scheduling of the mock (`rth run --mock-priority`); the bench's default is `idle`, see the README. */
+const MOCK_PRIORITY = arg('mock-priority', 'idle') as MockPriority;
+if (!MOCK_PRIORITIES.includes(MOCK_PRIORITY)) throw new Error(`--mock-priority: expected one of ${MOCK_PRIORITIES.join(', ')}, got ${MOCK_PRIORITY}`);
+/** Niceness of the mock at `--mock-priority low` (the runner's default). */
 const MOCK_NICENESS = Number(arg('mock-nice', String(DEFAULT_MOCK_NICENESS)));
 const WORKERS = Number(arg('workers', '1'));
 const ROUNDS = Number(arg('rounds', '1'));
@@ -133,7 +136,7 @@ function summarizeGc(pauses: GcPause[]): Record<string, { count: number; total_m
 async function oneRound(round: number): Promise<Record<string, unknown>> {
   const dir = ROUNDS > 1 ? path.join(OUT, `round-${round}`) : OUT;
   const tracePath = path.join(dir, 'mock-trace.jsonl');
-  const mock = await startMockProcess({ seed: 1, tracePath, niceness: MOCK_NICENESS });
+  const mock = await startMockProcess({ seed: 1, tracePath, priority: MOCK_PRIORITY, niceness: MOCK_NICENESS });
   const scenario = resolveScenario(
     {
       name: 'bench-e2e',
@@ -229,7 +232,8 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   return {
     sessions: SESSIONS,
     workers: WORKERS,
-    mock_niceness: MOCK_NICENESS,
+    mock_priority: mock.priority,
+    mock_niceness: mock.priority === 'low' ? MOCK_NICENESS : null,
     gc_tuned: GC_TUNED,
     conformance: CONFORMANCE,
     chunk_ms: CHUNK_MS,

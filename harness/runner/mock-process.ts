@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_MOCK_PRIORITY, MOCK_PRIORITIES, type MockPriority } from '../scenario/schema.ts';
 
 /** Options for the embedded mock started as a child process. */
 export interface MockProcessOptions {
@@ -21,18 +24,29 @@ export interface MockProcessOptions {
   /** How long to wait for the `listening` line, ms (default 20000). */
   startTimeoutMs?: number;
   /**
-   * Scheduling niceness given to the mock's main thread, 0–19 (default {@link DEFAULT_MOCK_NICENESS}).
-   * The embedded mock shares the machine's cores with the harness, which is the measuring
-   * instrument: every frame the harness writes wakes the mock, and a woken mock at equal priority
-   * preempts the harness mid-wake, which shows up as send lag and late receive stamps. At a higher
-   * niceness the mock yields to the harness instead. The mock's own timing stays honest: its trace
-   * stamps are taken when it sends, so any delay it takes is its own and is not charged to the
-   * harness. 0 leaves the priority alone.
+   * How the mock is scheduled next to the harness (default {@link DEFAULT_MOCK_PRIORITY}). The
+   * embedded mock shares the machine's cores with the harness, which is the measuring instrument:
+   * every frame the harness writes wakes the mock, and a mock running when a frame for the harness
+   * arrives delays the harness's receive stamp. The mock's own timing stays honest whatever its
+   * priority: its trace stamps are taken when it writes, so any delay it takes is its own.
+   * - `low`: the mock's threads run at {@link niceness} (default 10). The mock yields the larger
+   *   share of the CPU to the harness but still gets about a tenth of a core against a busy
+   *   neighbour, so other jobs on the machine cannot stall it.
+   * - `idle`: Linux `SCHED_IDLE` (through `chrt --idle 0`): the mock runs only when a CPU has
+   *   nothing else to do, and a waking harness takes the CPU from it at once, where a merely
+   *   niced mock keeps it until its time slice ends. The most accurate stamps when the harness
+   *   and the mock are alone on the machine; against other busy jobs the mock is starved and its
+   *   answers come late. Falls back to `low` where `chrt` is missing or refused
+   *   ({@link MockProcess.priority} says which applied).
+   * - `normal`: the harness's own priority.
    */
+  priority?: MockPriority;
+  /** Niceness added to ours for the `low` priority, 0–19 (default {@link DEFAULT_MOCK_NICENESS}). */
   niceness?: number;
 }
 
-/** Default niceness of the embedded mock (see {@link MockProcessOptions.niceness}). */
+export { DEFAULT_MOCK_PRIORITY, MOCK_PRIORITIES, type MockPriority };
+/** Default niceness of the embedded mock at the `low` priority. */
 export const DEFAULT_MOCK_NICENESS = 10;
 
 /** A running mock child process. */
@@ -40,6 +54,8 @@ export interface MockProcess {
   /** `ws://127.0.0.1:PORT` */
   readonly url: string;
   readonly pid: number;
+  /** The priority the mock got: the one asked for, or `low` where `idle` was not available. */
+  readonly priority: MockPriority;
   /** Stops the mock (SIGTERM, then SIGKILL after 3 s) and resolves when it has exited. */
   stop(): Promise<void>;
 }
@@ -58,13 +74,35 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.maxSessionS != null) args.push('--max-session-s', String(opts.maxSessionS));
   if (opts.tracePath) args.push('--trace', opts.tracePath);
+  const priority = opts.priority ?? DEFAULT_MOCK_PRIORITY;
+  const chrt = priority === 'idle' ? findExecutable('chrt') : null;
+  if (chrt) {
+    try {
+      return await launch(args, opts, { priority: 'idle', chrt });
+    } catch (err) {
+      // chrt itself refused (a seccomp profile, a kernel without SCHED_IDLE): run it niced instead.
+      if (!(err instanceof LauncherRefused)) throw err;
+    }
+  }
+  return launch(args, opts, { priority: priority === 'normal' ? 'normal' : 'low', chrt: null });
+}
+
+/** `chrt` exited before starting the mock (its own error message starts with `chrt:`). */
+class LauncherRefused extends Error {}
+
+async function launch(args: string[], opts: MockProcessOptions, how: { priority: MockPriority; chrt: string | null }): Promise<MockProcess> {
   // The IPC channel is only a lifeline: `rth mock` stops when it closes (this process died).
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // `chrt` execs node in place, so the child's pid is the mock's, and every thread node starts
+  // inherits SCHED_IDLE.
+  const child = how.chrt
+    ? spawn(how.chrt, ['--idle', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child.channel?.unref();
   const niceness = Math.max(0, Math.min(19, Math.round(opts.niceness ?? DEFAULT_MOCK_NICENESS)));
-  if (niceness > 0 && child.pid !== undefined) {
+  if (how.priority === 'low' && niceness > 0 && child.pid !== undefined) {
     try {
-      // Relative to ours: raising a child's niceness needs no privilege.
+      // Relative to ours: raising a child's niceness needs no privilege. Set this early, the
+      // threads node starts inherit it.
       setPriority(child.pid, Math.min(19, getPriority() + niceness));
     } catch {
       // Not permitted or not supported here: the mock runs at our priority, which is only slower.
@@ -88,16 +126,36 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
         resolve(m[1]!);
       }
     });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(how.chrt ? new LauncherRefused(err.message) : new Error(`embedded mock could not be started: ${err.message}`));
+    });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const text = stderr.join('').trim();
       // The mock reports its own configuration errors (latency profile, faults) as `rth: E_…: …`.
       const config = /rth: (E_[A-Z_]+): ([\s\S]*)/.exec(text);
       if (config) reject(new ConfigError(config[1]!, `embedded mock: ${config[2]!.trim()}`));
+      else if (how.chrt && text.startsWith('chrt:')) reject(new LauncherRefused(text));
       else reject(new Error(`embedded mock exited (code ${code}, signal ${signal}) before listening: ${text}`));
     });
   });
-  return { url, pid: child.pid!, stop: () => stopChild(child) };
+  return { url, pid: child.pid!, priority: how.priority, stop: () => stopChild(child) };
+}
+
+/** Absolute path of an executable on `PATH`, or null (Linux/macOS; `chrt` exists on Linux only). */
+export function findExecutable(name: string, pathVar: string = process.env['PATH'] ?? ''): string | null {
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -9,6 +9,7 @@ import { buildConformanceReport } from '../conformance/report.ts';
 import type { Finding } from '../conformance/types.ts';
 import { formatSummaryTable } from '../metrics/summary-table.ts';
 import type { RunSummary } from '../metrics/summary-types.ts';
+import type { MockPriority } from '../scenario/schema.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import type { MeasurementError } from './measurement-error.ts';
 
@@ -72,11 +73,16 @@ export function writeConformance(outDir: string, findings: readonly Finding[]): 
  * `run.json`: the resolved scenario as run, for `rth report` and reruns. Header values are dropped
  * (only their names are kept): they are usually credentials.
  */
-export function runRecord(scenario: ResolvedScenario, extra: { target: string; outDir: string; url: string; headerNames: readonly string[] }): Record<string, unknown> {
+export function runRecord(
+  scenario: ResolvedScenario,
+  extra: { target: string; outDir: string; url: string; headerNames: readonly string[]; mockPriority?: MockPriority | null },
+): Record<string, unknown> {
   const { headers: _values, ...rest } = scenario;
   return {
     schema_version: 1,
     scenario: { ...rest, outDir: extra.outDir },
+    /** The embedded mock's scheduling as applied (`idle` falls back to `low` without `chrt`); null for other targets. */
+    mock_priority: extra.mockPriority ?? null,
     /** Names of the handshake headers sent (scenario, `--header`, and the target's Authorization). */
     header_names: [...extra.headerNames].sort(),
     target: extra.target,

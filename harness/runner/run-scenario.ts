@@ -134,6 +134,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       faults: scenario.mock.faults,
       maxSessionS: scenario.mock.maxSessionS,
       tracePath: files.mockTrace,
+      priority: scenario.mock.priority,
     });
     // Handled below; this keeps a failure during corpus loading from counting as unhandled.
     mockStarting.catch(() => undefined);
@@ -156,7 +157,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     if (mockStarting) mock = await mockStarting;
     const base = target.type === 'mock' ? mock!.url : target.type === 'openai' ? 'wss://api.openai.com' : scenario.target;
     const url = sessionUrl(base, scenario.kind, scenario.model, target.type === 'url');
-    const runInfo = runRecord(scenario, { target: target.label, outDir, url, headerNames: Object.keys(target.headers) });
+    const runInfo = runRecord(scenario, { target: target.label, outDir, url, headerNames: Object.keys(target.headers), mockPriority: mock?.priority ?? null });
     writeJson(files.run, runInfo);
 
     // ---- what the sinks collect ----------------------------------------------------------------

@@ -85,7 +85,7 @@ describe('defaults', () => {
       seed: 1,
       workers: 1,
       outDir: null,
-      mock: { seed: 1, latencyProfilePath: null, faults: [], maxSessionS: 3600 },
+      mock: { seed: 1, latencyProfilePath: null, faults: [], maxSessionS: 3600, priority: 'low' },
     });
   });
   it('defaults that depend on other fields: model and efforts per kind, budget per chunk, language', async () => {
@@ -177,6 +177,7 @@ describe('CLI overrides go through the same resolver', () => {
       chunkMs: '40',
       workers: 2,
       out: 'out/here',
+      mockPriority: 'idle',
       header: ['X-Team: audio', 'Authorization: Bearer abc'],
     }, { cwd: dir });
     expect(s).toMatchObject({
@@ -194,6 +195,20 @@ describe('CLI overrides go through the same resolver', () => {
     // Seeds not pinned in the file follow --seed.
     expect(s.clips).toEqual({ type: 'random', seed: 42 });
     expect(s.mock.seed).toBe(42);
+    expect(s.mock.priority).toBe('idle');
+  });
+  it('--mock-priority merges into the file\'s mock mapping and names the flag when wrong', async () => {
+    const s = await loadText('mock-fields.yaml', 'mock:\n  max_session_s: 60\n  priority: normal\n', { mockPriority: 'idle' });
+    expect(s.mock).toMatchObject({ maxSessionS: 60, priority: 'idle' });
+    expect((await loadText('mock-file.yaml', 'mock:\n  priority: normal\n')).mock.priority).toBe('normal');
+    const flag = await problemsOf(loadScenario('smoke', { mockPriority: 'lowest' }));
+    expect(flag).toHaveLength(1);
+    expect(flag[0]).toMatch(/^--mock-priority: mock\.priority: expected one of "low"\|"idle"\|"normal", got 'lowest'$/);
+    const file = await problemsOf(loadText('bad-priority.yaml', 'mock:\n  priority: realtime\n'));
+    expect(file[0]).toMatch(/bad-priority\.yaml: mock\.priority: expected one of/);
+    // A `mock` that is not a mapping keeps the file's own error.
+    const notMapping = await problemsOf(loadText('mock-list.yaml', 'mock: [1]\n', { mockPriority: 'idle' }));
+    expect(notMapping[0]).toMatch(/mock-list\.yaml: mock: expected/);
   });
   it('flag errors read like file errors, naming the flag', async () => {
     const p = await problemsOf(loadScenario('smoke', { sessions: 'abc', efforts: 'low,fast', target: 'ftp://x', chunkMs: '2' }));

@@ -43,6 +43,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   chunk_ms: '--chunk-ms',
   workers: '--workers',
   out: '--out',
+  'mock.priority': '--mock-priority',
 };
 
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
@@ -88,6 +89,14 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   if (o.chunkMs !== undefined) set('chunk_ms', flagValue(o.chunkMs));
   if (o.workers !== undefined) set('workers', flagValue(o.workers));
   if (o.out !== undefined) set('out', o.out);
+  if (o.mockPriority !== undefined) {
+    // Merged into the file's `mock` mapping; a `mock` that is not a mapping keeps its own error.
+    const mock = raw['mock'];
+    if (mock === undefined || (mock !== null && typeof mock === 'object' && !Array.isArray(mock))) {
+      merged['mock'] = { ...(mock as Record<string, unknown> | undefined), priority: o.mockPriority };
+      flagged.add('mock.priority');
+    }
+  }
   return { merged, flagged };
 }
 
@@ -148,7 +157,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { sc
     sourceLabel: source.label,
     target: f.target,
     headers: { ...f.headers },
-    mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s },
+    mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s, priority: f.mock.priority },
     model,
     kind,
     sessions: f.sessions,
@@ -194,7 +203,8 @@ export function resolveScenario(raw: unknown, source: ScenarioSource, overrides:
   const { merged, flagged } = applyOverrides(raw as Record<string, unknown>, overrides);
   const flagHeaders = parseHeaderFlags(overrides.header ?? [], problems);
   const where = (p: FieldPath): string => {
-    const flag = typeof p[0] === 'string' && flagged.has(p[0]) ? FLAG_OF_FIELD[p[0]] : undefined;
+    const nested = p.length >= 2 ? `${String(p[0])}.${String(p[1])}` : '';
+    const flag = flagged.has(nested) ? FLAG_OF_FIELD[nested] : typeof p[0] === 'string' && flagged.has(p[0]) ? FLAG_OF_FIELD[p[0]] : undefined;
     return `${flag ?? source.label}: ${formatPath(p)}: `;
   };
 

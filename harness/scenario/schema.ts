@@ -24,11 +24,23 @@ const posNum = z.number().positive();
 
 const effortKey = z.enum(EFFORT_KEYS);
 
+/**
+ * Scheduling classes of the embedded mock (`mock.priority`): `low` (niceness +10), `idle`
+ * (Linux `SCHED_IDLE`), `normal`. Trade-offs: `MockProcessOptions.priority` in
+ * `runner/mock-process.ts`.
+ */
+export const MOCK_PRIORITIES = ['low', 'idle', 'normal'] as const;
+/** One of {@link MOCK_PRIORITIES}. */
+export type MockPriority = (typeof MOCK_PRIORITIES)[number];
+/** Default `mock.priority`: safe on a machine shared with other jobs. */
+export const DEFAULT_MOCK_PRIORITY: MockPriority = 'low';
+
 const mockSchema = z.strictObject({
   seed: z.number().int().optional(),
   latency_profile: z.string().min(1).optional(),
   faults: z.array(z.string().min(1)).default([]),
   max_session_s: posNum.default(3600),
+  priority: z.enum(MOCK_PRIORITIES).default(DEFAULT_MOCK_PRIORITY),
 });
 
 const arrivalSchema = z.discriminatedUnion('type', [
@@ -112,7 +124,7 @@ export const scenarioFileSchema = z.strictObject({
   description: z.string().default(''),
   target: z.string().refine(isTarget, { error: 'expected mock, openai or a ws:// or wss:// URL' }).default('mock'),
   headers: z.record(z.string(), z.string()).default({}),
-  mock: mockSchema.default({ faults: [], max_session_s: 3600 }),
+  mock: mockSchema.default({ faults: [], max_session_s: 3600, priority: DEFAULT_MOCK_PRIORITY }),
   model: z.string().min(1).optional(),
   kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),
   sessions: posInt.default(1),

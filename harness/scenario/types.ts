@@ -3,7 +3,7 @@
  * Field-by-field reference (with defaults): docs/readme/measurement.md.
  */
 import type { ScriptedTool, TurnMode, WireAudioFormat } from '../contract.ts';
-import type { EffortKey, SloSpec } from './schema.ts';
+import type { EffortKey, MockPriority, SloSpec } from './schema.ts';
 
 export type { EffortKey, SloSpec } from './schema.ts';
 
@@ -54,7 +54,7 @@ export interface ResolvedScenario {
   /** Extra handshake headers (scenario `headers` plus `--header`). Never logged or written. */
   headers: Record<string, string>;
   /** Options of the embedded mock (ignored for other targets). */
-  mock: { seed: number; latencyProfilePath: string | null; faults: readonly string[]; maxSessionS: number };
+  mock: { seed: number; latencyProfilePath: string | null; faults: readonly string[]; maxSessionS: number; priority: MockPriority };
   model: string;
   kind: ScenarioKind;
   /** Closed model: concurrent sessions. Open model: sessions in total. Default 1. */
@@ -117,6 +117,8 @@ export interface ScenarioOverrides {
   workers?: string | number;
   /** `--out DIR` (relative to the working directory). */
   out?: string;
+  /** `--mock-priority low|idle|normal` (sets `mock.priority`). */
+  mockPriority?: string;
   /** `--header 'Name: value'`, repeatable; added to (and overriding) the scenario's `headers`. */
   header?: readonly string[];
 }

@@ -122,9 +122,11 @@ describe('rth run against the embedded mock: outputs', () => {
     for (const f of ['run.json', 'summary.json', 'turns.jsonl', 'sessions.jsonl']) {
       expect(readFileSync(path.join(result.outDir, f), 'utf8')).not.toMatch(/Bearer|rth-embedded-mock/);
     }
-    const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { header_names: string[]; scenario: Record<string, unknown> };
+    const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { header_names: string[]; scenario: Record<string, unknown>; mock_priority: string };
     expect(run.header_names).toEqual(['Authorization']);
     expect(run.scenario).not.toHaveProperty('headers');
+    // The embedded mock's scheduling as applied (the default).
+    expect(run.mock_priority).toBe('low');
   });
 
   it('emits started first, then sessions and turns, then stopping and finishing', () => {

@@ -23,6 +23,7 @@ export interface RunFlags {
   seed?: string;
   workers?: string;
   chunkMs?: string;
+  mockPriority?: string;
   header?: string[];
   /** `--no-progress` sets false. */
   progress: boolean;
@@ -42,6 +43,7 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
   if (flags.seed !== undefined) overrides.seed = flags.seed;
   if (flags.workers !== undefined) overrides.workers = flags.workers;
   if (flags.chunkMs !== undefined) overrides.chunkMs = flags.chunkMs;
+  if (flags.mockPriority !== undefined) overrides.mockPriority = flags.mockPriority;
   return loadScenario(name, overrides, { cwd });
 }
 
@@ -92,6 +94,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--seed <n>', 'seed of effort assignment, clip choice, think times, arrivals')
     .option('--workers <n>', 'worker threads to spread sessions over')
     .option('--chunk-ms <n>', 'audio per append frame, ms')
+    .option('--mock-priority <p>', 'scheduling of the embedded mock: low (niceness +10, default), idle (SCHED_IDLE: most accurate stamps on an otherwise idle machine), normal')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
     .option('--no-progress', 'no progress display')
     .option('--no-conformance', 'skip the passive conformance checks (capacity runs: they cost memory and CPU per connection)')
