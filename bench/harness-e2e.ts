@@ -20,7 +20,7 @@
  * `--rounds N` repeats the whole run (a fresh mock each time) and ends with a line of medians.
  * The GC settings of `rth` (harness/gc-tuning.ts) apply unless `RTH_DEFAULT_GC=1`.
  *
- *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--mock-priority idle|low|normal] [--mock-nice 10] [--live-memory] [--rounds 1]
+ *   node --import tsx bench/harness-e2e.ts [--sessions 200] [--duration 20] [--ramp 5] [--chunk-ms 20] [--workers 1] [--out DIR] [--no-conformance] [--busy-poll] [--mock-priority low|idle|normal] [--mock-nice 10] [--live-memory] [--rounds 1]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,8 +44,10 @@ const SESSIONS = Number(arg('sessions', '200'));
 const DURATION_S = Number(arg('duration', '20'));
 const RAMP_S = Number(arg('ramp', '5'));
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
-/** Scheduling of the mock (`rth run --mock-priority`); the bench's default is `idle`, see the README. */
-const MOCK_PRIORITY = arg('mock-priority', 'idle') as MockPriority;
+/** Scheduling of the mock (`rth run --mock-priority`; default `low`, like `rth run`). */
+const MOCK_PRIORITY = arg('mock-priority', 'low') as MockPriority;
+/** `rth run --busy-poll`: the harness's loop never sleeps. */
+const BUSY_POLL = process.argv.includes('--busy-poll');
 if (!MOCK_PRIORITIES.includes(MOCK_PRIORITY)) throw new Error(`--mock-priority: expected one of ${MOCK_PRIORITIES.join(', ')}, got ${MOCK_PRIORITY}`);
 /** Niceness of the mock at `--mock-priority low` (the runner's default). */
 const MOCK_NICENESS = Number(arg('mock-nice', String(DEFAULT_MOCK_NICENESS)));
@@ -153,6 +155,7 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
       clips: { random: true },
       workers: WORKERS,
       timeouts: { drain_ms: 10_000 },
+      pacing: { busy_poll: BUSY_POLL },
       out: path.join(dir, 'run'),
     },
     { label: '<bench>', path: null, dir: projectRoot, cwd: projectRoot },
@@ -232,6 +235,7 @@ async function oneRound(round: number): Promise<Record<string, unknown>> {
   return {
     sessions: SESSIONS,
     workers: WORKERS,
+    busy_poll: BUSY_POLL,
     mock_priority: mock.priority,
     mock_niceness: mock.priority === 'low' ? MOCK_NICENESS : null,
     gc_tuned: GC_TUNED,
@@ -289,6 +293,8 @@ if (ROUNDS > 1) {
       rounds: ROUNDS,
       sessions: SESSIONS,
       gc_tuned: GC_TUNED,
+      busy_poll: BUSY_POLL,
+      mock_priority: MOCK_PRIORITY,
       median: {
         send_lag_p99_ms: medianOf(rows.map((x) => x.send_lag_ms.p99)),
         measurement_error_p99_ms: medianOf(rows.map((x) => x.measurement_error_ms.p99)),

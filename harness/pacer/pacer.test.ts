@@ -326,6 +326,53 @@ describe('createPacer', () => {
     expect(() => pacer.start(recording(3, log), () => {}, { startUs: 0, chunkMs: 20 })).toThrow(/after close/);
   });
 
+  it('a polled pacer arms no timer and sends what is due on each poll, never early, none skipped', () => {
+    const clock = new ManualClock(0);
+    const pacer = createPacer({ clock, polled: true });
+    const log: Sent[] = [];
+    pacer.start(recording(0, log, 5), () => {}, { startUs: 0, chunkMs: 20 });
+    pacer.start(recording(1, log, 5), () => {}, { startUs: 7000, chunkMs: 20 });
+    expect(clock.pendingTimers).toBe(0);
+    // Time passes without a poll: nothing goes out by itself.
+    clock.advanceMs(30);
+    expect(log).toHaveLength(0);
+    // One poll at 30 ms: every frame due by then, in deadline order (0, 7, 20, 27 ms).
+    pacer.poll();
+    expect(log.map((x) => `${x.stream}:${x.i}`)).toEqual(['0:0', '1:0', '0:1', '1:1']);
+    expect(log.map((x) => x.sentUs - x.deadlineUs)).toEqual([30000, 23000, 10000, 3000]);
+    // Polls at every 1 ms: each frame goes out at its first poll at or after its deadline.
+    for (let t = 31; t <= 120; t++) {
+      clock.advanceMs(1);
+      pacer.poll();
+    }
+    expect(log.filter((x) => x.stream === 0).map((x) => x.i)).toEqual([0, 1, 2, 3, 4]);
+    expect(log.filter((x) => x.stream === 1).map((x) => x.i)).toEqual([0, 1, 2, 3, 4]);
+    expect(log.every((x) => x.sentUs >= x.deadlineUs)).toBe(true);
+    expect(log.slice(4).every((x) => x.sentUs - x.deadlineUs < 1000)).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    // A poll with nothing due does not count as a wake.
+    const wakes = pacer.stats().wakeUps;
+    pacer.poll();
+    expect(pacer.stats().wakeUps).toBe(wakes);
+  });
+
+  it('a polled pacer still yields after maxBusyMs, and the next poll carries on', () => {
+    const manual = new ManualClock(0);
+    let costUs = 0;
+    const clock: Clock = { ...lateClock(manual, () => 0), nowUs: () => manual.nowUs() + costUs };
+    const pacer = createPacer({ clock, polled: true, maxBusyMs: 2 });
+    const log: Sent[] = [];
+    for (let k = 0; k < 6; k++) pacer.start(recording(k, log, 1), () => void (costUs += 1000), { startUs: 0, chunkMs: 20 });
+    pacer.poll();
+    // The budget is checked before each send: 1 ms per send, so 2 sends, then a yield.
+    expect(log).toHaveLength(2);
+    expect(pacer.stats().yields).toBe(1);
+    expect(manual.pendingTimers).toBe(0);
+    pacer.poll();
+    pacer.poll();
+    expect(log).toHaveLength(6);
+  });
+
   it('rejects a non-positive chunk', () => {
     expect(() => createPacer({ clock: new ManualClock() }).start(recording(0, []), () => {}, { startUs: 0, chunkMs: 0 })).toThrow(RangeError);
   });

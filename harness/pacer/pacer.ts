@@ -40,6 +40,14 @@ export interface PacerOptions {
   maxBusyMs?: number;
   /** A stream's callback or `send` threw: the stream is ended and this is told. Default: only counted. */
   onError?: (error: unknown) => void;
+  /**
+   * Leave waking to the caller: no timer is ever armed, and frames go out only when
+   * {@link RunningPacer.poll} is called. For busy polling (`pacing.busy_poll`), where the runner
+   * calls `poll()` on every turn of an event loop that never sleeps, so a frame goes out within
+   * one turn of its deadline. `maxBusyMs` still applies: a poll that hits it returns, and the next
+   * poll carries on after the I/O in between. Default false.
+   */
+  polled?: boolean;
 }
 
 /** Counters and the send-lag distribution of a pacer. */
@@ -48,7 +56,7 @@ export interface PacerStats {
   activeStreams: number;
   streamsStarted: number;
   framesSent: number;
-  /** Timer firings. */
+  /** Timer firings (for a `polled` pacer: polls that found a frame due or a stopped stream to drop). */
   wakeUps: number;
   /** Firings that found nothing due (the timer fired early, or only stopped streams were due). */
   idleWakeUps: number;
@@ -66,6 +74,8 @@ export type RunningPacer = Pacer & {
   stats(): PacerStats;
   /** The send-lag histogram (µs), live; for merging into a recorder or writing `.hgrm`. */
   sendLagHistogram(): Histogram;
+  /** Sends every frame due now (up to `maxBusyMs`); a no-op when nothing is due. For `polled` pacers. */
+  poll(): void;
   /** Ends every stream (their `onEnd` is called) and disarms the timer; `start` then throws. */
   close(): void;
 };
@@ -92,6 +102,7 @@ export function createPacer(opts: PacerOptions): RunningPacer {
   const { clock, onLagUs, onError } = opts;
   const slotUs = Math.max(0, (opts.slotMs ?? 1) * 1000);
   const maxBusyUs = Math.max(0, (opts.maxBusyMs ?? DEFAULT_MAX_BUSY_MS) * 1000);
+  const polled = opts.polled ?? false;
   const heap = new DeadlineHeap<StreamState>();
   const active = new Set<StreamState>();
   const lag = createHistogram(false);
@@ -136,7 +147,7 @@ export function createPacer(opts: PacerOptions): RunningPacer {
   };
 
   const arm = (immediately: boolean): void => {
-    if (inWake || closed) return;
+    if (inWake || closed || polled) return;
     // Stopped streams are removed lazily; drop them here so they never hold a wake.
     while (heap.size > 0 && heap.peek()!.ended) heap.pop();
     const top = heap.peek();
@@ -258,6 +269,13 @@ export function createPacer(opts: PacerOptions): RunningPacer {
       sendLagMs: histogramStats(lag),
     }),
     sendLagHistogram: () => lag,
+    poll(): void {
+      if (closed || inWake) return;
+      const top = heap.peek();
+      // The common case of a busy-poll turn: nothing due, nothing to do.
+      if (!top || (!top.ended && top.deadlineUs > clock.nowUs())) return;
+      wake();
+    },
     close(): void {
       if (closed) return;
       closed = true;

@@ -11,6 +11,7 @@ import { Recorder } from '../metrics/recorder.ts';
 import { startEventLoopMonitor, type EventLoopReport } from '../metrics/self-check.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
 import { createPacer, type PacerStats } from '../pacer/pacer.ts';
+import { startBusyPoll } from './busy-poll.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { SessionPlan } from '../contract.ts';
@@ -82,7 +83,10 @@ export interface ShardDeps {
 export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): ShardHandle {
   const { scenario } = spec;
   const recorder = new Recorder();
-  const pacer = createPacer({ clock: deps.clock, onLagUs: (us) => recorder.recordSendLagUs(us) });
+  const busyPoll = scenario.pacing.busyPoll;
+  const pacer = createPacer({ clock: deps.clock, onLagUs: (us) => recorder.recordSendLagUs(us), polled: busyPoll });
+  // Busy polling: this thread's loop never sleeps, and the pacer is served on every turn.
+  const poller = busyPoll ? startBusyPoll(() => pacer.poll()) : null;
   const ctx: PlanContext = { url: spec.url, headers: spec.headers, clips: deps.clips, corpusIds: spec.corpusIds };
   const sessions: ScheduledSession[] = spec.sessionIndices.map((i) => ({
     plan: buildSessionPlan(scenario, i, spec.efforts, ctx),
@@ -117,7 +121,7 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
     },
   });
   pool.start();
-  const done = pool.done.then(() => {
+  const done = pool.done.finally(() => poller?.stop()).then(() => {
     const eventLoop = monitor.stop();
     const stats = pacer.stats();
     pacer.close();

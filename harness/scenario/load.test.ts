@@ -81,7 +81,7 @@ describe('defaults', () => {
       clips: { type: 'random', seed: 1 },
       bargeIn: null,
       timeouts: { connectMs: 10000, turnMs: 30000, drainMs: 5000 },
-      pacing: { sendLagP99BudgetMs: 5, stallBudgetMs: 50 },
+      pacing: { sendLagP99BudgetMs: 5, stallBudgetMs: 50, busyPoll: false },
       seed: 1,
       workers: 1,
       outDir: null,
@@ -196,6 +196,13 @@ describe('CLI overrides go through the same resolver', () => {
     expect(s.clips).toEqual({ type: 'random', seed: 42 });
     expect(s.mock.seed).toBe(42);
     expect(s.mock.priority).toBe('idle');
+  });
+  it('--busy-poll merges into the file\'s pacing mapping; the field is a boolean', async () => {
+    const s = await loadText('pacing.yaml', 'pacing:\n  stall_budget_ms: 80\n', { busyPoll: true });
+    expect(s.pacing).toMatchObject({ stallBudgetMs: 80, busyPoll: true });
+    expect((await loadText('busy.yaml', 'pacing:\n  busy_poll: true\n')).pacing.busyPoll).toBe(true);
+    const p = await problemsOf(loadText('busy-bad.yaml', 'pacing:\n  busy_poll: always\n'));
+    expect(p).toEqual(["busy-bad.yaml: pacing.busy_poll: expected boolean, got 'always'"]);
   });
   it('--mock-priority merges into the file\'s mock mapping and names the flag when wrong', async () => {
     const s = await loadText('mock-fields.yaml', 'mock:\n  max_session_s: 60\n  priority: normal\n', { mockPriority: 'idle' });

@@ -44,6 +44,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   workers: '--workers',
   out: '--out',
   'mock.priority': '--mock-priority',
+  'pacing.busy_poll': '--busy-poll',
 };
 
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
@@ -89,6 +90,13 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   if (o.chunkMs !== undefined) set('chunk_ms', flagValue(o.chunkMs));
   if (o.workers !== undefined) set('workers', flagValue(o.workers));
   if (o.out !== undefined) set('out', o.out);
+  if (o.busyPoll !== undefined) {
+    const pacing = raw['pacing'];
+    if (pacing === undefined || (pacing !== null && typeof pacing === 'object' && !Array.isArray(pacing))) {
+      merged['pacing'] = { ...(pacing as Record<string, unknown> | undefined), busy_poll: o.busyPoll };
+      flagged.add('pacing.busy_poll');
+    }
+  }
   if (o.mockPriority !== undefined) {
     // Merged into the file's `mock` mapping; a `mock` that is not a mapping keeps its own error.
     const mock = raw['mock'];
@@ -180,7 +188,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { sc
     bargeIn: f.barge_in === null ? null : { afterAudioMs: f.barge_in.after_audio_ms },
     timeouts: { connectMs: f.timeouts.connect_ms, turnMs: f.timeouts.turn_ms, drainMs: f.timeouts.drain_ms },
     slo: f.slo,
-    pacing: { sendLagP99BudgetMs: f.pacing.send_lag_p99_budget_ms ?? defaultSendLagBudgetMs(f.chunk_ms), stallBudgetMs: f.pacing.stall_budget_ms },
+    pacing: { sendLagP99BudgetMs: f.pacing.send_lag_p99_budget_ms ?? defaultSendLagBudgetMs(f.chunk_ms), stallBudgetMs: f.pacing.stall_budget_ms, busyPoll: f.pacing.busy_poll },
     seed: f.seed,
     workers: f.workers,
     outDir: f.out === undefined ? null : path.resolve(source.cwd ?? process.cwd(), f.out),

@@ -149,7 +149,9 @@ export const scenarioFileSchema = z.strictObject({
     .strictObject({ connect_ms: posInt.default(10_000), turn_ms: posInt.default(30_000), drain_ms: nonNegInt.default(5_000) })
     .default({ connect_ms: 10_000, turn_ms: 30_000, drain_ms: 5_000 }),
   slo: sloSchema.default({}),
-  pacing: z.strictObject({ send_lag_p99_budget_ms: posNum.optional(), stall_budget_ms: posNum.default(DEFAULT_STALL_BUDGET_MS) }).default({ stall_budget_ms: DEFAULT_STALL_BUDGET_MS }),
+  pacing: z
+    .strictObject({ send_lag_p99_budget_ms: posNum.optional(), stall_budget_ms: posNum.default(DEFAULT_STALL_BUDGET_MS), busy_poll: z.boolean().default(false) })
+    .default({ stall_budget_ms: DEFAULT_STALL_BUDGET_MS, busy_poll: false }),
   seed: z.number().int().default(1),
   workers: z.number().int().min(1).max(64).default(1),
   out: z.string().min(1).optional(),

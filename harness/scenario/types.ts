@@ -87,7 +87,8 @@ export interface ResolvedScenario {
   bargeIn: { afterAudioMs: number } | null;
   timeouts: { connectMs: number; turnMs: number; drainMs: number };
   slo: SloSpec;
-  pacing: { sendLagP99BudgetMs: number; stallBudgetMs: number };
+  /** `busyPoll`: the harness's threads never sleep (see `runner/busy-poll.ts`). */
+  pacing: { sendLagP99BudgetMs: number; stallBudgetMs: number; busyPoll: boolean };
   seed: number;
   workers: number;
   /** Output directory (absolute), or null for the runner's default `reports/<timestamp>-<name>/`. */
@@ -117,6 +118,8 @@ export interface ScenarioOverrides {
   workers?: string | number;
   /** `--out DIR` (relative to the working directory). */
   out?: string;
+  /** `--busy-poll` (sets `pacing.busy_poll`). */
+  busyPoll?: boolean;
   /** `--mock-priority low|idle|normal` (sets `mock.priority`). */
   mockPriority?: string;
   /** `--header 'Name: value'`, repeatable; added to (and overriding) the scenario's `headers`. */

@@ -159,3 +159,33 @@ describe('rth run --workers 2', () => {
     expect(s.measurement_error_ms!.matched).toBe(4);
   });
 });
+
+describe('rth run --busy-poll --mock-priority idle', () => {
+  let e: E2eDir;
+  afterAll(() => e.cleanup());
+
+  it('runs VAD and manual sessions to completion with a never-sleeping loop, then lets the loop rest', async () => {
+    e = e2eDir();
+    const scenario = await e.scenario('busy', { ...SMOKE, sessions: 2, duration_s: undefined, turns_per_session: 2, pacing: { busy_poll: true }, mock: { priority: 'idle' } });
+    expect(scenario.pacing.busyPoll).toBe(true);
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    const result = await runScenario(scenario);
+    const wallMs = performance.now() - wall0;
+    const s = result.summary!;
+    expect(s.turns.completed).toBe(4);
+    expect(s.measurement_error_ms!.matched).toBe(4);
+    // The loop spun during the run: on a CPU for most of its wall time (a sleeping loop with two
+    // sessions uses a small fraction of it).
+    const spent = process.cpuUsage(cpu0);
+    expect((spent.user + spent.system) / 1000 / wallMs).toBeGreaterThan(0.6);
+    const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { mock_priority: string; scenario: { pacing: { busyPoll: boolean } } };
+    expect(run.scenario.pacing.busyPoll).toBe(true);
+    expect(['idle', 'low']).toContain(run.mock_priority);
+    // After the run the loop sleeps again: 300 ms of waiting costs this thread almost no CPU.
+    const idle0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 300));
+    const idle = process.cpuUsage(idle0);
+    expect((idle.user + idle.system) / 1000).toBeLessThan(150);
+  });
+});

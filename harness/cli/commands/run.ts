@@ -24,6 +24,8 @@ export interface RunFlags {
   workers?: string;
   chunkMs?: string;
   mockPriority?: string;
+  /** `--busy-poll` sets true. */
+  busyPoll?: boolean;
   header?: string[];
   /** `--no-progress` sets false. */
   progress: boolean;
@@ -44,6 +46,7 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
   if (flags.workers !== undefined) overrides.workers = flags.workers;
   if (flags.chunkMs !== undefined) overrides.chunkMs = flags.chunkMs;
   if (flags.mockPriority !== undefined) overrides.mockPriority = flags.mockPriority;
+  if (flags.busyPoll !== undefined) overrides.busyPoll = flags.busyPoll;
   return loadScenario(name, overrides, { cwd });
 }
 
@@ -94,6 +97,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--seed <n>', 'seed of effort assignment, clip choice, think times, arrivals')
     .option('--workers <n>', 'worker threads to spread sessions over')
     .option('--chunk-ms <n>', 'audio per append frame, ms')
+    .option('--busy-poll', 'the harness never sleeps: frames sent and stamped within one event-loop turn, at the cost of a full core per worker (latency benchmarks on a machine with a core to spare)')
     .option('--mock-priority <p>', 'scheduling of the embedded mock: low (niceness +10, default), idle (SCHED_IDLE: most accurate stamps on an otherwise idle machine), normal')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
     .option('--no-progress', 'no progress display')
