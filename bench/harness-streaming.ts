@@ -9,7 +9,7 @@
  * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
  * Short by default; the machine is shared, so compare only figures of one run.
  *
- *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS] [--rounds N]
+ *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS] [--busy-poll] [--rounds N]
  *
  * `--at 500,500,500` runs just those levels (no search, no floor) for back-to-back comparisons.
  * `--rounds N` repeats the search and the floor run N times (ws-floor's sink stays up) and ends with
@@ -22,6 +22,7 @@ import { silenceFrame } from '../harness/audio/prepare-clip.ts';
 import { monotonicClock } from '../harness/clock.ts';
 import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
+import { startBusyPoll } from '../harness/runner/busy-poll.ts';
 import { WsTransport } from '../harness/transport/ws-transport.ts';
 import { projectRoot } from '../harness/version.ts';
 import { arg, medianOf } from './bench-util.ts';
@@ -38,6 +39,8 @@ const ROUNDS = Number(arg('rounds', '1'));
 const FLOOR = path.resolve(projectRoot, '../shared/bench/ws-floor.mjs');
 /** The pacer's `maxBusyMs` (default: the pacer's own, DEFAULT_MAX_BUSY_MS), for paired comparisons. */
 const MAX_BUSY_MS = process.argv.includes('--max-busy-ms') ? Number(arg('max-busy-ms', '')) : null;
+/** `--busy-poll`: the pacer is polled on every turn of a loop that never sleeps (`rth run --busy-poll`). */
+const BUSY_POLL = process.argv.includes('--busy-poll');
 const clock = monotonicClock;
 
 /** The same frame size as ws-floor (48 bytes of PCM16 per ms), built by the harness's own code. */
@@ -60,7 +63,8 @@ async function level(port: number, n: number, seconds = SECONDS): Promise<Level>
     await Promise.all(batch.map((t) => t.connect()));
     transports.push(...batch);
   }
-  const pacer = createPacer({ clock, ...(MAX_BUSY_MS !== null ? { maxBusyMs: MAX_BUSY_MS } : {}) });
+  const pacer = createPacer({ clock, polled: BUSY_POLL, ...(MAX_BUSY_MS !== null ? { maxBusyMs: MAX_BUSY_MS } : {}) });
+  const poller = BUSY_POLL ? startBusyPoll(() => pacer.poll()) : null;
   const t0 = clock.nowUs() + 50_000;
   const endUs = t0 + seconds * 1e6;
   transports.forEach((t, k) => {
@@ -74,6 +78,7 @@ async function level(port: number, n: number, seconds = SECONDS): Promise<Level>
     poll();
   });
   const cpu = process.cpuUsage(cpu0);
+  poller?.stop();
   const st = pacer.stats();
   pacer.close();
   for (const t of transports) t.close();
@@ -145,7 +150,7 @@ async function oneRound(port: number, round: number | null): Promise<{ harness_s
     floor_sessions: floorSessions,
     ratio: floorSessions ? Math.round((harnessSessions / floorSessions) * 100) / 100 : null,
   };
-  console.log(JSON.stringify({ ...(round === null ? {} : { round }), ...result, target_ratio: 0.8, chunk_ms: CHUNK_MS, p99_budget_ms: BUDGET_MS, seconds: SECONDS }));
+  console.log(JSON.stringify({ ...(round === null ? {} : { round }), ...result, target_ratio: 0.8, chunk_ms: CHUNK_MS, p99_budget_ms: BUDGET_MS, seconds: SECONDS, busy_poll: BUSY_POLL }));
   return result;
 }
 

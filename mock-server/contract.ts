@@ -65,6 +65,13 @@ export interface TraceRecord {
   /** When the last audio of the user's turn arrived (the append that ended speech, or the commit), µs monotonic; null if none. */
   turn_audio_end_us: number | null;
   /**
+   * When the response's delays started running, µs monotonic: the turn detector's decision (server
+   * VAD) or the commit, or the receipt of `response.create`. The drawn delays run from here, so
+   * `first_audio_sent_us - delays_start_us` is the first-audio delay the mock actually took: the
+   * drawn one plus however late its timers fired.
+   */
+  delays_start_us: number;
+  /**
    * When `response.created` was handed to the socket, µs monotonic: stamped immediately before the
    * socket write (after any stall fault held the frame); null if the connection ended first.
    */

@@ -14,6 +14,7 @@ const record = (i: number): TraceRecord => ({
   turn_index: i,
   status: 'completed',
   turn_audio_end_us: 900 + i,
+  delays_start_us: 950 + i,
   first_audio_sent_us: i === 0 ? null : 1500 + i,
   response_done_sent_us: 2000 + i,
   drawn_first_audio_delay_ms: 450.5,

@@ -28,6 +28,7 @@ const FIELDS: readonly (keyof TraceRecord)[] = [
   'turn_index',
   'status',
   'turn_audio_end_us',
+  'delays_start_us',
   'response_created_sent_us',
   'first_audio_sent_us',
   'response_done_sent_us',

@@ -322,6 +322,7 @@ export class ResponseRun {
         turn_index: this.trigger.turnIndex,
         status,
         turn_audio_end_us: this.trigger.turnAudioEndUs,
+        delays_start_us: this.trigger.startUs,
         response_created_sent_us: this.createdUs,
         first_audio_sent_us: this.firstAudioUs,
         response_done_sent_us: doneUs,

@@ -55,6 +55,11 @@ describe('realtime over sockets', () => {
     expect(rec.response_created_sent_us).toBeLessThanOrEqual(rec.first_audio_sent_us);
     expect(rec.first_audio_sent_us).toBeLessThanOrEqual(rec.response_done_sent_us);
     expect(rec.drawn_first_audio_delay_ms).toBeGreaterThan(0);
+    // The delays run from the turn's end as decided: never before the turn's audio ended, and
+    // first audio never goes out before the drawn delay has passed.
+    expect(rec.delays_start_us).toBeGreaterThanOrEqual(rec.turn_audio_end_us);
+    expect(rec.delays_start_us).toBeLessThanOrEqual(rec.response_created_sent_us);
+    expect(rec.first_audio_sent_us - rec.delays_start_us).toBeGreaterThanOrEqual(rec.drawn_first_audio_delay_ms * 1000 - 2000);
     expect(JSON.stringify(lines)).not.toContain('sk-test');
   });
 
