@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionResult, TurnResult } from '../../harness/contract.ts';
 import type { RunEvent } from '../../harness/runner/events.ts';
@@ -169,24 +170,29 @@ describe('rth run --busy-poll --mock-priority idle', () => {
     // Short on purpose: the loop takes a whole core while it runs, next to the suite's other files.
     const scenario = await e.scenario('busy', { ...SMOKE, sessions: 2, duration_s: undefined, turns_per_session: 1, turn_detection: 'manual', clips: ['uk-weather-kyiv'], pacing: { busy_poll: true }, mock: { priority: 'idle' } });
     expect(scenario.pacing.busyPoll).toBe(true);
-    const cpu0 = process.cpuUsage();
-    const wall0 = performance.now();
-    const result = await runScenario(scenario);
-    const wallMs = performance.now() - wall0;
+    // Event-loop utilization from the first session's start to the last session's end.
+    let elu0: EventLoopUtilization | null = null;
+    let elu: EventLoopUtilization | null = null;
+    let ended = 0;
+    const result = await runScenario(scenario, {
+      onEvent: (ev) => {
+        if (ev.type === 'session-start' && elu0 === null) elu0 = performance.eventLoopUtilization();
+        if (ev.type === 'session-end' && ++ended === 2) elu = performance.eventLoopUtilization(elu0!);
+      },
+    });
     const s = result.summary!;
     expect(s.turns.completed).toBe(2);
     expect(s.measurement_error_ms!.matched).toBe(2);
-    // The loop spun during the run: on a CPU for most of its wall time (a sleeping loop with two
-    // sessions uses a small fraction of it).
-    const spent = process.cpuUsage(cpu0);
-    expect((spent.user + spent.system) / 1000 / wallMs).toBeGreaterThan(0.6);
+    // The loop spun during the run: it was almost never idle waiting for events (a sleeping loop
+    // with two sessions is idle most of the time). Event-loop utilization counts time outside
+    // the wait for events, so unlike CPU time it does not depend on how busy the machine is.
+    expect(elu!.utilization).toBeGreaterThan(0.8);
     const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { mock_priority: string; scenario: { pacing: { busyPoll: boolean } } };
     expect(run.scenario.pacing.busyPoll).toBe(true);
     expect(['idle', 'low']).toContain(run.mock_priority);
-    // After the run the loop sleeps again: 300 ms of waiting costs this thread almost no CPU.
-    const idle0 = process.cpuUsage();
+    // After the run the loop sleeps again: idle for most of 300 ms of waiting.
+    const rest0 = performance.eventLoopUtilization();
     await new Promise((r) => setTimeout(r, 300));
-    const idle = process.cpuUsage(idle0);
-    expect((idle.user + idle.system) / 1000).toBeLessThan(150);
+    expect(performance.eventLoopUtilization(rest0).utilization).toBeLessThan(0.3);
   });
 });
