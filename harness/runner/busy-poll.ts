@@ -5,10 +5,10 @@
  * Why: on a virtual machine a thread that sleeps lets its vCPU halt, and a packet or timer for it
  * then waits until the host runs that vCPU again. On this project's 2-vCPU VM that wake-up wait,
  * not the harness's own work, made most of the receive stamps that were more than 2 ms late
- * (harness main thread runnable but not running 1.4–2.0 % of a 200-session run). A loop that
- * never sleeps polls the sockets on every turn (libuv polls without a timeout while an immediate
- * is pending), so frames are stamped within a turn of arriving and the pacer's frames go out
- * within a turn of their deadlines. The cost is one core per harness thread for the whole run.
+ * (the harness's main thread was runnable but not running 2.4–3.4 % of a busy 200-session run,
+ * 0.8–1.1 % with busy polling). A loop that never sleeps polls the sockets on every turn (libuv
+ * polls without a timeout while an immediate is pending), so frames are stamped within a turn of
+ * arriving and the pacer's frames go out within a turn of their deadlines. The cost is one core per harness thread for the whole run.
  *
  * Each turn allocates one `Immediate` (Node has no allocation-free way to keep the loop from
  * blocking); the young generation is collected several times more often, but those collections

@@ -90,21 +90,16 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   if (o.chunkMs !== undefined) set('chunk_ms', flagValue(o.chunkMs));
   if (o.workers !== undefined) set('workers', flagValue(o.workers));
   if (o.out !== undefined) set('out', o.out);
-  if (o.busyPoll !== undefined) {
-    const pacing = raw['pacing'];
-    if (pacing === undefined || (pacing !== null && typeof pacing === 'object' && !Array.isArray(pacing))) {
-      merged['pacing'] = { ...(pacing as Record<string, unknown> | undefined), busy_poll: o.busyPoll };
-      flagged.add('pacing.busy_poll');
-    }
-  }
-  if (o.mockPriority !== undefined) {
-    // Merged into the file's `mock` mapping; a `mock` that is not a mapping keeps its own error.
-    const mock = raw['mock'];
-    if (mock === undefined || (mock !== null && typeof mock === 'object' && !Array.isArray(mock))) {
-      merged['mock'] = { ...(mock as Record<string, unknown> | undefined), priority: o.mockPriority };
-      flagged.add('mock.priority');
-    }
-  }
+  // Flags for fields inside a mapping are merged into the file's mapping; a section that is not
+  // a mapping is left alone, so the file's own error is the one reported.
+  const setNested = (section: string, field: string, value: unknown): void => {
+    const inFile = raw[section];
+    if (inFile !== undefined && (inFile === null || typeof inFile !== 'object' || Array.isArray(inFile))) return;
+    merged[section] = { ...(inFile as Record<string, unknown> | undefined), [field]: value };
+    flagged.add(`${section}.${field}`);
+  };
+  if (o.busyPoll !== undefined) setNested('pacing', 'busy_poll', o.busyPoll);
+  if (o.mockPriority !== undefined) setNested('mock', 'priority', o.mockPriority);
   return { merged, flagged };
 }
 
