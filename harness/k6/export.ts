@@ -106,6 +106,8 @@ export async function exportK6(scenario: ResolvedScenario, opts: K6ExportOptions
   if (Object.keys(scenario.headers).length > 0) notes.push('scenario headers were not exported (they may hold credentials); pass them at run time as RTH_HEADERS (a JSON object)');
   if (target === 'mock') notes.push(`target mock: k6 cannot start the embedded mock; run \`rth mock --port 8080\` (default URL ${DEFAULT_MOCK_URL}) or set RTH_TARGET_URL`);
   if (scenario.mock.faults.length > 0 && target === 'mock') notes.push(`mock faults (${scenario.mock.faults.join(', ')}) are options of the mock: pass them to rth mock --fault`);
+  if (scenario.mock.priority === 'idle' && target === 'mock') notes.push('mock.priority idle: start the mock under SCHED_IDLE yourself (`chrt --idle 0 npx rth mock --port 8080`)');
+  if (scenario.pacing.busyPoll) notes.push('pacing.busy_poll applies to rth run only: k6 paces frames with its own timers');
   notes.push('the script does not retry rate-limited or failed responses and does not reconnect (the harness does): such turns count as failed');
   const archiveBytes = estimateArchiveBytes([Buffer.byteLength(script), ...clipAudio.map((b) => b.length)]);
   if (archiveBytes > CONFIGMAP_LIMIT_BYTES) {

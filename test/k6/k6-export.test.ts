@@ -76,6 +76,16 @@ describe('exportK6 files', () => {
     expect(result.notes.join('\n')).toContain('RTH_HEADERS');
   });
 
+  it('says which rth run options a k6 run cannot honour: busy polling, an idle-priority mock', async () => {
+    const out2 = tempUnderProject('k6-export-');
+    dirs.push(out2);
+    const tuned = { ...scenario, pacing: { ...scenario.pacing, busyPoll: true }, mock: { ...scenario.mock, priority: 'idle' as const } };
+    const notes = (await exportK6(tuned, { outDir: out2, corpusDir, target: 'mock', parallelism: 1 })).notes.join('\n');
+    expect(notes).toContain('pacing.busy_poll applies to rth run only');
+    expect(notes).toContain('chrt --idle 0 npx rth mock');
+    expect(result.notes.join('\n')).not.toMatch(/busy_poll|chrt/);
+  });
+
   it('writes a k6-operator TestRun with parallelism, the archive from a ConfigMap and the key from a Secret', () => {
     const doc = parseYaml(readFileSync(join(out, 'testrun.yaml'), 'utf8')) as {
       apiVersion: string;
