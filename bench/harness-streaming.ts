@@ -19,7 +19,7 @@ import { fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { silenceFrame } from '../harness/audio/prepare-clip.ts';
-import { monotonicClock } from '../harness/clock.ts';
+import { monotonicClock } from '../common/clock.ts';
 import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
 import { startBusyPoll } from '../harness/runner/busy-poll.ts';

@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/pacer.ts [--streams 100,500,2000] [--seconds 3] [--chunk-ms 20]
  */
-import { monotonicClock } from '../harness/clock.ts';
+import { monotonicClock } from '../common/clock.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
 
 function arg(name: string, fallback: string): string {

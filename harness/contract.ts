@@ -2,10 +2,11 @@
  * Contracts between the harness's parts: corpus (prepared clips), pacer, session driver, metrics
  * recorder and runner. Types only, so each part can be built and tested on its own.
  */
-import type { ReasoningEffort } from './protocol/types.ts';
+import type { ReasoningEffort } from '../common/protocol/types.ts';
 
-/** An audio format of a session, as on the wire (`session.audio.input.format`). */
-export type WireAudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };
+import type { WireAudioFormat } from '../common/audio/formats.ts';
+
+export type { WireAudioFormat };
 
 /**
  * One corpus clip, decoded, converted to the session format and sliced once into prebuilt

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { ManualClock } from '../harness/clock.ts';
+import { ManualClock } from '../common/clock.ts';
 import { MockConnection, nestedDeeperThan, type ConnectionStats } from './connection.ts';
 import type { MockSessionContext, ResolvedMockOptions, SessionKind, WireEvent } from './contract.ts';
 import { NO_FAULTS, parseFaultSpecs } from './faults.ts';

@@ -5,7 +5,7 @@
  * every handler call is guarded and counted.
  */
 import type { RawData, WebSocket } from 'ws';
-import type { Clock, TimerHandle } from '../harness/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import type {
   ConnectionFaults,
   IdFactory,
@@ -19,7 +19,7 @@ import type {
   WireEvent,
   WriteHook,
 } from './contract.ts';
-import type { ServerEventOf } from '../harness/protocol/types.ts';
+import type { ServerEventOf } from '../common/protocol/types.ts';
 import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, nestingTooDeep, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
 
 /** Counters shared by all connections of a server. */

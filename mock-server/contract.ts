@@ -3,7 +3,7 @@
  * connection.ts), the session kinds (realtime, transcription, translation), the fault injector and
  * the trace. Types only; every module codes against these so they can be built and tested apart.
  */
-import type { Clock, TimerHandle } from '../harness/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 
 /** Seeded pseudo-random numbers (implemented in rng.ts). Same seed, same sequence. */
 export interface Rng {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../harness/clock.ts';
+import { ManualClock } from '../common/clock.ts';
 import type { WireEvent } from './contract.ts';
 import { DISORDER_MAX_HOLD_MS, type FaultyOutboundFilter } from './faults-outbound.ts';
 import { parseFaultSpecs } from './faults.ts';

@@ -14,7 +14,7 @@
  * written unit frames; cuts the socket after the Nth). Order is preserved except by `disorder`; a
  * stall never loses frames.
  */
-import type { Clock, TimerHandle } from '../harness/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import type { OutboundFilter, Rng, WireEvent, WriteHook } from './contract.ts';
 import type { DisorderFault, DisorderKind, DropFault, MalformedFault, MalformedKind, StallFault } from './faults.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import { injectedFailureError, NO_FAULTS, parseFaultSpecs } from './faults.ts';
 import { SeededRng } from './rng.ts';
 

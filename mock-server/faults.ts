@@ -8,7 +8,7 @@
  * spec's position and name, so one seed reproduces the same faults, and adding a spec never shifts
  * the decisions of the others. Full table: docs/readme/mock-faults.md.
  */
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import type { ConnectionFaults, InjectedResponseFailure, Rng } from './contract.ts';
 import { rateLimitMessage, serverError } from './errors.ts';
 import { wrapOutboundWithFaults, type OutboundFaultRules } from './faults-outbound.ts';

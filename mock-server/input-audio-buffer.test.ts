@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { WireAudioFormat } from '../harness/contract.ts';
-import { encodeFromPcm16 } from '../harness/protocol/audio/formats.ts';
-import { SERVER_VAD_DEFAULTS, type VadEvent } from '../harness/protocol/audio/turn-detector.ts';
+import type { WireAudioFormat } from '../common/audio/formats.ts';
+import { encodeFromPcm16 } from '../common/audio/formats.ts';
+import { SERVER_VAD_DEFAULTS, type VadEvent } from '../common/audio/turn-detector.ts';
 import { AudioStore, IDLE_MARGIN_MS, InputAudioBuffer, MAX_APPEND_BASE64_CHARS, type AppendOutcome } from './input-audio-buffer.ts';
 
 const PCM: WireAudioFormat = { type: 'audio/pcm', rate: 24000 };

@@ -24,8 +24,8 @@
  * | commit with < 100 ms | `input_audio_buffer_commit_empty` (§4.2) | null |
  */
 import { endianness } from 'node:os';
-import type { WireAudioFormat } from '../harness/contract.ts';
-import { bytesPerMs, decodeToPcm16, sampleAlignmentBytes, sampleRateHz } from '../harness/protocol/audio/formats.ts';
+import type { WireAudioFormat } from '../common/audio/formats.ts';
+import { bytesPerMs, decodeToPcm16, sampleAlignmentBytes, sampleRateHz } from '../common/audio/formats.ts';
 import {
   FRAME_MS,
   MIN_SPEECH_MS,
@@ -33,7 +33,7 @@ import {
   TurnDetector,
   type TurnDetectionConfig,
   type VadEvent,
-} from '../harness/protocol/audio/turn-detector.ts';
+} from '../common/audio/turn-detector.ts';
 import type { MockErrorSpec } from './contract.ts';
 
 /** Result of {@link InputAudioBuffer.append}: turn boundaries the audio completed (positions on the session timeline), or an error. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../harness/errors.ts';
-import { REASONING_EFFORTS } from '../harness/protocol/types.ts';
+import { ConfigError } from '../common/errors.ts';
+import { REASONING_EFFORTS } from '../common/protocol/types.ts';
 import {
   DEFAULT_LATENCY_PROFILE,
   drawDelayMs,

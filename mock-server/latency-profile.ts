@@ -8,8 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ConfigError } from '../harness/errors.ts';
-import { REASONING_EFFORTS, type ReasoningEffort } from '../harness/protocol/types.ts';
+import { ConfigError } from '../common/errors.ts';
+import { REASONING_EFFORTS, type ReasoningEffort } from '../common/protocol/types.ts';
 import type { Rng } from './contract.ts';
 import defaultProfileJson from './profiles/default-latency.json' with { type: 'json' };
 

@@ -8,12 +8,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { monotonicClock, type Clock } from '../harness/clock.ts';
-import { ConfigError } from '../harness/errors.ts';
+import { monotonicClock, type Clock } from '../common/clock.ts';
+import { ConfigError } from '../common/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import type { MockErrorSpec, ResolvedMockOptions, SessionKind, TraceSink } from './contract.ts';
-import type { ServerEventOf } from '../harness/protocol/types.ts';
+import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
   callIdUnsupported,
   conflictingUrlParameters,

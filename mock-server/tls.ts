@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { generate } from 'selfsigned';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 
 /** Certificate and key, PEM. */
 export interface TlsMaterial {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import type { TraceRecord } from './contract.ts';
 import { openTraceSink, traceLine } from './trace.ts';
 

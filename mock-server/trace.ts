@@ -7,7 +7,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import type { TraceRecord, TraceSink } from './contract.ts';
 
 /** A trace sink that also reports the first write error (disk full etc.), if any. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RealtimeResponseUsage } from '../harness/protocol/types.ts';
+import type { RealtimeResponseUsage } from '../common/protocol/types.ts';
 import {
   ASSISTANT_AUDIO_TOKENS_PER_S,
   ConversationLedger,

@@ -4,7 +4,7 @@
  * few special tokens per message, the whole conversation billed as input on every response, and a
  * prompt-cache model that reports `cached_tokens` for the prefix shared with the previous response.
  */
-import type { RealtimeResponseUsage } from '../harness/protocol/types.ts';
+import type { RealtimeResponseUsage } from '../common/protocol/types.ts';
 
 /** User (input) audio: 1 token per 100 ms (§6.2, realtime-costs guide). */
 export const USER_AUDIO_TOKENS_PER_S = 10;

@@ -3,7 +3,7 @@
  * the bytes a session would send): downmix, band-limited resample, PCM16 or G.711.
  */
 import type { WireAudioFormat } from '../contract.ts';
-import { sampleRateHz } from '../protocol/audio/formats.ts';
+import { sampleRateHz } from '../../common/audio/formats.ts';
 import { toWireBytes } from './prepare-clip.ts';
 import { toMonoAt } from './resample.ts';
 import { wavContainer } from './wav-encode.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { WireAudioFormat } from '../contract.ts';
-import { decodeAlaw, decodeMulaw } from '../protocol/audio/g711.ts';
+import { decodeAlaw, decodeMulaw } from '../../common/audio/g711.ts';
 import { appendFrame, prepareClip, samplesPerFrame, silenceFrame } from './prepare-clip.ts';
 
 const PCM: WireAudioFormat = { type: 'audio/pcm', rate: 24000 };

@@ -3,9 +3,9 @@
  * frames. Each frame is serialized once, here, and the same strings are sent by every session, so
  * the per-frame send cost is a socket write and the memory is per clip, not per session.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { PreparedClip, SilenceFrame, WireAudioFormat } from '../contract.ts';
-import { encodeFromPcm16, sampleRateHz } from '../protocol/audio/formats.ts';
+import { encodeFromPcm16, sampleRateHz } from '../../common/audio/formats.ts';
 import { downmixToMono, floatToPcm16 } from './resample.ts';
 
 /** The manifest fields a prepared clip needs. */

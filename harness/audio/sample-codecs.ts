@@ -1,9 +1,9 @@
 /**
  * Interleaved WAV sample bytes to one Float32Array per channel (nominal range −1..1) and back.
  * Integer PCM is scaled by 2^(bits−1) (8-bit PCM is unsigned with a 128 offset, per the WAV spec);
- * float data is passed through unclipped; G.711 goes through `protocol/audio/g711.ts`.
+ * float data is passed through unclipped; G.711 goes through `common/audio/g711.ts`.
  */
-import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../protocol/audio/g711.ts';
+import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../../common/audio/g711.ts';
 
 /** How samples are stored in a WAV `data` chunk. */
 export type WavEncoding = 'pcm' | 'float' | 'mulaw' | 'alaw';

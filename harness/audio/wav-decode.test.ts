@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { decodeWav } from './wav-decode.ts';
 import { encodeWav, listInfoChunk, riffChunk, wavContainer } from './wav-encode.ts';
 import type { WavEncoding } from './sample-codecs.ts';

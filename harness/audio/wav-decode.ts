@@ -8,7 +8,7 @@
  * A declared `data` size of 0 or 0xFFFFFFFF (written by streaming encoders) means "to end of file".
  */
 import wav from 'wav';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { deinterleave, type WavEncoding } from './sample-codecs.ts';
 import { formatTagLabel, scanRiff, type RiffLayout, type WavFmt } from './riff-scan.ts';
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { processIo, processStopSignal, type CliIo } from './io.ts';
 import { commands } from './commands/index.ts';
 import { toolVersion } from '../version.ts';

@@ -4,7 +4,7 @@
  * Every server event is parsed once, recorded, shown to the conformance checker and to the probe's
  * waits; every client event (except audio appends, which no rule reads) is shown to the checker.
  */
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { createConformanceChecker } from '../conformance/checker.ts';
 import type { ConformanceChecker, Finding, SessionKind } from '../conformance/types.ts';
 import { ClientEventBuilder, serializeClientEvent } from '../protocol/client-events.ts';

@@ -1,7 +1,7 @@
 /**
  * The probe catalogue, in report order, and `--probes` selection.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { activeResponseProbe, cancelIdleProbe, commitEmptyProbe, unknownEventProbe, unknownParameterProbe, voiceAfterAudioProbe } from './probes-errors.ts';
 import { bargeInProbe, cancelActiveProbe, itemDeleteRetrieveProbe, truncateErrorsProbe } from './probes-responses.ts';
 import { badKeyProbe, sessionExpiryProbe, transcriptionProbe, translationProbe } from './probes-sessions.ts';

@@ -9,7 +9,7 @@
  * therefore simulated milliseconds — the driver's back-off and reconnect policy plus the mock's
  * latency model, at 20 ms resolution — not network time.
  */
-import { ManualClock } from '../clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type { Finding } from '../conformance/types.ts';
 import type { PreparedClip, SessionPlan, SessionResult } from '../contract.ts';
 import { createPacer } from '../pacer/pacer.ts';
@@ -17,7 +17,7 @@ import { SessionConformance } from '../runner/conformance-tap.ts';
 import { MOCK_API_KEY, sessionUrl } from '../runner/target.ts';
 import { runSession } from '../session/driver.ts';
 import { WsTransport } from '../transport/ws-transport.ts';
-import { startMockServer, type MockServerHandle } from '../../mock-server/server.ts';
+import { startMockServer, type MockServerHandle } from '../../mock-server/index.ts';
 import { scoreRecoveries, type RecoveryScore } from './recovery-score.ts';
 
 /** One fault the suite injects. */

@@ -3,7 +3,7 @@
  * time. Every session is closed and judged by the passive checker whatever the probe's outcome, so
  * the findings cover every event the probes provoked.
  */
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.ts';
+import { monotonicClock, type Clock, type TimerHandle } from '../../common/clock.ts';
 import type { ProbeResult } from '../conformance/report.ts';
 import type { Finding, SessionKind } from '../conformance/types.ts';
 import type { Transport } from '../transport/transport.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { PROBES, selectProbes, shortProbeName } from './probes.ts';
 import { DEFAULT_PROBE_MODELS, mockProbeTarget, parseHeaderFlags, resolveRemoteTarget, userUrlEndpoints, withWrongKey, WRONG_API_KEY } from './target.ts';
 

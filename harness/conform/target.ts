@@ -4,7 +4,7 @@
  * the URL, and a deliberately wrong key for the bad-key probe. Resolved before any socket opens,
  * so a missing key is a configuration error. Keys and headers are never printed.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { displayUrl, MOCK_API_KEY, OPENAI_REALTIME_BASE, sessionUrl } from '../runner/target.ts';
 import { DEFAULT_MODELS } from '../scenario/resolve.ts';
 import type { ProbeEndpoint, ProbeTarget } from './types.ts';

@@ -10,7 +10,7 @@
  * Blank lines and lines starting with `//` are ignored.
  */
 import type { WireAudioFormat } from '../contract.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { createConformanceChecker } from './checker.ts';
 import { isKnownName } from './event-names.ts';
 import type { ConformanceCheckerOptions, Finding, InputEvent, SessionKind } from './types.ts';

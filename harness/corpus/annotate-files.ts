@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { decodeWav } from '../audio/wav-decode.ts';
 import { annotate, annotationWarnings } from './annotate.ts';
 import { sha256Hex } from './load-corpus.ts';

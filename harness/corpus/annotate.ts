@@ -1,12 +1,12 @@
 /**
  * Speech boundaries of a clip, found by the same energy VAD the bundled mock uses
- * (`protocol/audio/turn-detector.ts`), run on the 24 kHz mono PCM16 signal that sessions send.
+ * (`common/audio/turn-detector.ts`), run on the 24 kHz mono PCM16 signal that sessions send.
  * This keeps the manifest's `speech_end_ms` (which stamps `speech_end_sent`) consistent with what a
  * server_vad target hears. Prefix padding is 0 so the start is the onset itself; the end is the
  * detector's `audioEndMs` minus the silence wait it includes (§3.3: `audio_end_ms` includes the
  * `silence_duration_ms`).
  */
-import { SERVER_VAD_DEFAULTS, TurnDetector, type ServerVadConfig } from '../protocol/audio/turn-detector.ts';
+import { SERVER_VAD_DEFAULTS, TurnDetector, type ServerVadConfig } from '../../common/audio/turn-detector.ts';
 import { floatToPcm16, toMonoAt } from '../audio/resample.ts';
 import { durationMsOf, type DecodedAudio } from '../audio/wav-decode.ts';
 

@@ -4,7 +4,7 @@
  * declared speech boundaries (so `speech_end_sent` stamps stay right if the detector or a file changes).
  */
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { decodeWav, durationMsOf, type DecodedAudio } from '../audio/wav-decode.ts';
 import { annotate, annotationWarnings } from './annotate.ts';
 import { readClipFile, readManifest } from './load-corpus.ts';

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { WireAudioFormat } from '../contract.ts';
 import { BUNDLED_CORPUS_DIR, ClipAudioCache, loadCorpus } from './load-corpus.ts';
 import { makeFixtureCorpus } from './fixture-corpus.test-util.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { parseManifest, serializeManifest, type ClipEntry } from './manifest.ts';
 
 const FILE = 'corpus/manifest.json';

@@ -3,7 +3,7 @@
  * manifest file, the clip (index and id) and the field, and serialization.
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 
 /** Current manifest format version. */
 export const MANIFEST_VERSION = 1;

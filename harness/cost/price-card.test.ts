@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { BUNDLED_PRICE_CARD_PATH, loadPriceCard, lookupModel, parsePriceCard } from './price-card.ts';
 
 const bundled = loadPriceCard();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { closest, formatPath, issuesToProblems } from '../scenario/problems.ts';
 
 /** The eight token classes of a response's usage (§6.1); cached classes are subsets of their input class. */

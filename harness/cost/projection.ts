@@ -4,7 +4,7 @@
  * re-billed as input on every response, §6.1), priced with the card, and scaled to a month.
  * Every assumption is a named constant or an option, listed in docs/readme/cost.md.
  */
-import { REASONING_EFFORTS, type ReasoningEffort } from '../protocol/types.ts';
+import { REASONING_EFFORTS, type ReasoningEffort } from '../../common/protocol/types.ts';
 import { lookupModel, type PriceCard } from './price-card.ts';
 import { ASSISTANT_AUDIO_TOKENS_PER_S, priceTokens, USER_AUDIO_TOKENS_PER_S, zeroClasses, type ClassAmounts } from './usage-cost.ts';
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionResult, TurnResult } from '../contract.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 
 /** Parsed records of a JSON-lines file and what was skipped. */
 export interface JsonlRead {

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
 import { clipIdsNeeded } from '../runner/plans.ts';
 import { MOCK_API_KEY, OPENAI_REALTIME_BASE, sessionUrl } from '../runner/target.ts';

@@ -9,7 +9,7 @@
  * exported script adds one per effort). Trend values of time metrics are milliseconds.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 
 /** Aggregates k6 reports for one metric (and tag set). Only what k6 gave is present. */
 export interface K6Aggregate {

@@ -5,7 +5,7 @@
  * averaging percentiles.
  */
 import type { SessionResult, TurnResult } from '../contract.ts';
-import { REASONING_EFFORTS } from '../protocol/types.ts';
+import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 import { createHistogram, decodeHistogram, encodeHistogram, histogramStats, recordClamped, type Histogram, type HistogramStats } from './histogram.ts';
 import { deriveTurnMetrics, type TurnMetrics } from './turn-metrics.ts';
 

@@ -4,7 +4,7 @@
  * run is marked invalid and the report says so first.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.ts';
+import { monotonicClock, type Clock, type TimerHandle } from '../../common/clock.ts';
 
 /** Default stall budget, ms. Not scaled with chunk size: a stall delays receive stamps (TTFA) by its full length whatever the chunk. */
 export const DEFAULT_STALL_BUDGET_MS = 50;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock, type Clock, type TimerHandle } from '../clock.ts';
+import { ManualClock, type Clock, type TimerHandle } from '../../common/clock.ts';
 import type { PacedStream } from '../contract.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { createPacer } from './pacer.ts';

@@ -6,7 +6,7 @@
  * never sent before its deadline; when the process falls behind, frames go out late (and the lag
  * says so), never skipped.
  */
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import type { PacedStream, Pacer, StreamHandle } from '../contract.ts';
 import { createHistogram, histogramStats, recordClamped, type Histogram, type HistogramStats } from '../metrics/histogram.ts';
 import { DeadlineHeap } from './deadline-heap.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { turn } from '../metrics/test-fixtures.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { createProgress } from './progress.ts';

@@ -4,7 +4,7 @@
  * prints one plain line every 5 s. Events only update counters; text is built on the timer, so
  * the cost does not grow with the turn rate.
  */
-import { monotonicClock, type Clock } from '../clock.ts';
+import { monotonicClock, type Clock } from '../../common/clock.ts';
 import type { RunEvent, RunListener } from '../runner/events.ts';
 import { ProgressState } from './progress-state.ts';
 import { renderLive, renderPlain } from './render.ts';

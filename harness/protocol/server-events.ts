@@ -4,7 +4,7 @@
  * validation here — the conformance rules judge shapes and order.
  */
 import type { RealtimeServerEvent, RealtimeTranslationServerEvent } from 'openai/resources/realtime/realtime';
-import type { ServerEventType, TranslationServerEventType } from './types.ts';
+import type { ServerEventType, TranslationServerEventType } from '../../common/protocol/types.ts';
 
 /** Any server event type the official GA unions (realtime + translation) know. */
 export type KnownServerEventType = ServerEventType | TranslationServerEventType;

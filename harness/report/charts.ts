@@ -3,7 +3,7 @@
  * returns one `<figure>`; the chart ids (`ttfa-percentiles`, `ttfa-by-turn`, `latency-breakdown`,
  * `active-sessions`, `turns-per-second`, `send-lag`, `cost-by-turn`) are stable for tests.
  */
-import { REASONING_EFFORTS } from '../protocol/types.ts';
+import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 import type { CurvePoint, PercentileCurve, ReportData } from './model.ts';
 import { ninesLabel } from './model.ts';
 import { DASHES, emptyChart, fmtNum, lineChart, niceAxis, PALETTE, stackedBars, stackedColumns, type Axis, type LineSeries, type Tick } from './svg.ts';

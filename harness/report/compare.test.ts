@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { MetricStatsMs, RunSummary } from '../metrics/summary-types.ts';
 import { compareSummaries, formatComparison, parseMetricList, parseRegressionLimits } from './compare.ts';
 

@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { compareEfforts } from '../metrics/recorder.ts';
 import type { MetricStatsMs, RunSummary } from '../metrics/summary-types.ts';
-import { REASONING_EFFORTS } from '../protocol/types.ts';
+import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 import { rebuildRun } from './rebuild.ts';
 
 /** Metrics that can be compared (latencies in ms, from summary.json `metrics.<metric>_ms`). */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { mergeRebuilt, mergeRuns } from './merge.ts';
 import { rebuildRun, recordRun } from './rebuild.ts';
 import { syntheticRun, writeRunDir } from './test-fixtures.ts';

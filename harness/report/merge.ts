@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { TurnMilestones, TurnResult } from '../contract.ts';
 import { buildConformanceReport, type ConformanceReport } from '../conformance/report.ts';
 import type { Finding } from '../conformance/types.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { createHistogram, histogramStats, type Histogram } from '../metrics/histogram.ts';
 import { percentileDistribution } from '../metrics/hgrm.ts';
 import { compareEfforts, Recorder } from '../metrics/recorder.ts';

@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AudioDeltaArrival, RecoveryRecord, SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { ConformanceReport } from '../conformance/report.ts';
 import type { RunSummary } from '../metrics/summary-types.ts';
 import type { RunSummaryWithRunner } from '../runner/outputs.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { parseJsonlLines, toSession, toTurn } from './read-run.ts';
 import { rebuildRun, recordRun } from './rebuild.ts';

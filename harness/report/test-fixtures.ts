@@ -12,7 +12,7 @@ import type { Finding } from '../conformance/types.ts';
 import { percentileDistribution } from '../metrics/hgrm.ts';
 import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import { buildSummary } from '../metrics/summary.ts';
-import type { ReasoningEffort } from '../protocol/types.ts';
+import type { ReasoningEffort } from '../../common/protocol/types.ts';
 import type { RunRecordFile, SessionRecord } from './read-run.ts';
 import { recordRun } from './rebuild.ts';
 

@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { loadPriceCard, type PriceCard } from '../cost/price-card.ts';
 import { computeRunCost, type RunCost } from '../cost/run-cost.ts';
 import { writeCostCsv } from '../cost/cost-csv.ts';

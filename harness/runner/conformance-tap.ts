@@ -6,7 +6,7 @@
  */
 import { createConformanceChecker } from '../conformance/checker.ts';
 import type { ConformanceChecker, Finding } from '../conformance/types.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { SessionPlan } from '../contract.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
 import type { SessionEventContext } from '../session/driver.ts';

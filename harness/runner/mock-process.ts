@@ -4,7 +4,7 @@ import { getPriority, setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { DEFAULT_MOCK_PRIORITY, MOCK_PRIORITIES, type MockPriority } from '../scenario/schema.ts';
 
 /** Options for the embedded mock started as a child process. */

@@ -4,7 +4,7 @@
  * have built without any plan crossing a thread boundary. Clips are the shared prepared frames.
  */
 import type { PlannedTurn, PreparedClip, SessionPlan } from '../contract.ts';
-import type { ReasoningEffort } from '../protocol/types.ts';
+import type { ReasoningEffort } from '../../common/protocol/types.ts';
 import { assignEfforts } from '../scenario/efforts.ts';
 import { clipIdForTurn } from '../scenario/clips.ts';
 import { seededRandom } from '../scenario/seeded.ts';

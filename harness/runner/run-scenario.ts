@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.ts';
+import { monotonicClock, type Clock, type TimerHandle } from '../../common/clock.ts';
 import type { PreparedClip, SessionPlan, TurnResult } from '../contract.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
 import type { Finding } from '../conformance/types.ts';

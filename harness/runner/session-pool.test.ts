@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type { SessionPlan, SessionResult, TurnResult } from '../contract.ts';
 import { ScriptedTransport } from '../transport/scripted-transport.ts';
 import { FakeServer, makePlan, TestPacer } from '../../test/session/fake-server.ts';

@@ -4,7 +4,7 @@
  * omission: a slow session never delays another's arrival), all sharing one pacer. The pool knows
  * nothing about files or recorders: finished turns and sessions go to callbacks as they happen.
  */
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import type { Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
 import { runSession } from '../session/driver.ts';
 import { WsTransport } from '../transport/ws-transport.ts';

@@ -4,7 +4,7 @@
  * the main thread adds their recorder snapshots. A shard rebuilds its session plans from the
  * scenario and the session indices it was given, so no plan crosses a thread boundary.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
 import { silenceFrame } from '../audio/prepare-clip.ts';
 import { Recorder } from '../metrics/recorder.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { displayUrl, MOCK_API_KEY, resolveTarget, sessionUrl } from './target.ts';
 
 describe('resolveTarget', () => {

@@ -3,7 +3,7 @@
  * (a relay, Azure, another compatible server). Resolved before any socket opens, so a missing key
  * is a configuration error, not a wall of failed handshakes.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import type { ScenarioKind } from '../scenario/types.ts';
 
 /** The official Realtime API base (realtime-protocol.md §1.1). */

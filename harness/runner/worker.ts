@@ -5,7 +5,7 @@
  * which writes the files. Started through worker-entry.mjs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { monotonicClock } from '../clock.ts';
+import { monotonicClock } from '../../common/clock.ts';
 import { startShard } from './shard.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-messages.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { seededRandom } from './seeded.ts';
 import type { ClipSelection, ResolvedScenario } from './types.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assignEfforts } from './efforts.ts';
 import { clipIdForTurn, clipIdProblems, validateClipIds } from './clips.ts';
 import { toWireFormat, toWireTurnDetection } from './wire.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 
 const FIVE = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { projectRoot } from '../version.ts';
 import { resolveScenario } from './resolve.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './types.ts';

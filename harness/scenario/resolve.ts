@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
-import { REASONING_EFFORTS } from '../protocol/types.ts';
+import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
 export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;

@@ -10,7 +10,7 @@
  *
  * A barge-in on the last planned turn is skipped (there is no next clip to speak).
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { TurnStatus } from '../contract.ts';
 import type { ClientEventBuilder } from '../protocol/client-events.ts';
 import type { TurnTracker } from './turn-tracker.ts';

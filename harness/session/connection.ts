@@ -3,7 +3,7 @@
  * never throws), shows it to the observer (conformance rules), settles handshake waits, then hands
  * it to the driver. Stamps connect and configure times (MEASUREMENT "Connect", "configure").
  */
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { serializeClientEvent } from '../protocol/client-events.ts';
 import { parseServerEvent, type ParsedEvent } from '../protocol/server-events.ts';
 import { TransportError, type Transport } from '../transport/transport.ts';

@@ -8,7 +8,7 @@
  * Memory: no raw events or audio are kept — per turn only stamps, counts and delta durations;
  * per session counters, the recovery records and a capped text history for re-seeding.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { FaultKind, Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
 import { buildSilenceFrame, ClientEventBuilder, translationFramesOf } from '../protocol/client-events.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';

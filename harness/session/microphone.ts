@@ -6,7 +6,7 @@
  *   a clip is due, the clip, then silence again — a real microphone never stops (MEASUREMENT).
  * - One-shot (manual turns): a stream per clip that ends after its last frame.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { Pacer, PreparedClip, StreamHandle } from '../contract.ts';
 
 /** What the driver learns about one spoken clip (stamps are the pacer's `sentUs`). */

@@ -3,7 +3,7 @@
  * plan, time, the event builder, the current connection's send and microphone, recovery policy and
  * log, and a place to report finished turns. Keeps the engines testable and the driver small.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { SessionPlan, TurnResult } from '../contract.ts';
 import type { ClientEventBuilder } from '../protocol/client-events.ts';
 import type { Microphone } from './microphone.ts';

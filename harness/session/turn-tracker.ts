@@ -3,7 +3,7 @@
  * and how it ended. The driver feeds it events it has already routed (by response id / item id);
  * the tracker keeps only stamps, counts and durations — never raw events or audio.
  */
-import type { TimerHandle } from '../clock.ts';
+import type { TimerHandle } from '../../common/clock.ts';
 import type { AudioDeltaArrival, PlannedTurn, TurnMilestones, TurnResult, TurnStatus } from '../contract.ts';
 import type { OpenRecovery } from './recovery.ts';
 import { PlaybackSimulator } from './playback.ts';

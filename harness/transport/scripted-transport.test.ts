@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { ScriptedTransport, scriptedTransportFactory } from './scripted-transport.ts';
 import { TransportError } from './transport.ts';
 

@@ -7,7 +7,7 @@
  * answers from the `respond` script are delivered in a microtask after `send` returns, because a
  * real socket never delivers inside `send` and a driver need not be re-entrant.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { TransportError, CloseListener, MessageListener, Transport } from './transport.ts';
 
 /** What a `respond` script gets: the parsed client event and a way to answer. */

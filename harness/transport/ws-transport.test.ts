@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ManualClock } from '../clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { TransportError } from './transport.ts';
 import { WsTransport } from './ws-transport.ts';
 

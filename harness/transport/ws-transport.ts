@@ -4,7 +4,7 @@
  * Headers are never logged or put into error messages.
  */
 import WebSocket from 'ws';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { TransportError, type CloseListener, type MessageListener, type Transport } from './transport.ts';
 
 /** Options of {@link WsTransport}. */

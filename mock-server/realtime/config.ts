@@ -6,8 +6,8 @@
  */
 import type { RealtimeSessionCreateResponse } from 'openai/resources/realtime/client-secrets';
 import type { AudioTranscription, RealtimeFunctionTool, RealtimeToolsConfigUnion, RealtimeTruncation } from 'openai/resources/realtime/realtime';
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import type { ReasoningEffort } from '../../harness/protocol/types.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import type { ReasoningEffort } from '../../common/protocol/types.ts';
 
 /** `server_vad` with every field present (§5 defaults). */
 export interface ServerVadConfig {

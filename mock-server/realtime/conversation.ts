@@ -8,8 +8,8 @@
  * session; beyond that the oldest item's bytes are dropped (its retrieve then carries no `audio`).
  */
 import type { ConversationItem } from 'openai/resources/realtime/realtime';
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import { bytesForMs, encodeFromPcm16, sampleRateHz } from '../../harness/protocol/audio/formats.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { bytesForMs, encodeFromPcm16, sampleRateHz } from '../../common/audio/formats.ts';
 import { synthesizeSpeechCached } from '../speech-synth.ts';
 import { ConversationLedger } from '../usage.ts';
 import { storedItemTokens } from './usage-of.ts';

@@ -9,10 +9,10 @@
  * and completed with token (or duration) usage.
  */
 import type { ConversationItem } from 'openai/resources/realtime/realtime';
-import type { TimerHandle } from '../../harness/clock.ts';
-import { decodeToPcm16, sampleRateHz } from '../../harness/protocol/audio/formats.ts';
-import { SEMANTIC_VAD_WAITS_MS } from '../../harness/protocol/audio/turn-detector.ts';
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { TimerHandle } from '../../common/clock.ts';
+import { decodeToPcm16, sampleRateHz } from '../../common/audio/formats.ts';
+import { SEMANTIC_VAD_WAITS_MS } from '../../common/audio/turn-detector.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { WireEvent } from '../contract.ts';
 import { InputAudioBuffer } from '../input-audio-buffer.ts';
 import { DEFAULT_TRANSCRIPTION_MODEL, modelProfile } from '../transcription/config.ts';

@@ -4,7 +4,7 @@
  * truncation of anything but assistant audio (`unsupported_content_type`) or beyond its length
  * ("Audio content of X ms is already shorter than Y ms"). A truncated item loses its transcript.
  */
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { WireEvent } from '../contract.ts';
 import { duplicateItemId, invalidValue, itemNotFound, previousItemNotFound, truncateBeyondAudio, truncateUnsupportedContent } from '../errors.ts';
 import { assistantAudioMs, type StoredItem } from './conversation.ts';

@@ -7,8 +7,8 @@
  * (shape-checked and stored; the mock does not run MCP).
  */
 import type { ConversationItem } from 'openai/resources/realtime/realtime';
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import { bytesPerMs, sampleAlignmentBytes } from '../../harness/protocol/audio/formats.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { bytesPerMs, sampleAlignmentBytes } from '../../common/audio/formats.ts';
 import type { IdFactory } from '../contract.ts';
 import { invalidValue, unknownCallId } from '../errors.ts';
 import { asArray, asBoolean, asEnum, asObject, asString, at, atIndex, fail, onlyKeys, required } from './validate.ts';

@@ -13,9 +13,9 @@
  * transcript and item status `incomplete` (§3.7).
  */
 import type { ConversationItem } from 'openai/resources/realtime/realtime';
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import { bytesForMs, durationMsOfBytes } from '../../harness/protocol/audio/formats.ts';
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { bytesForMs, durationMsOfBytes } from '../../common/audio/formats.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { WireEvent } from '../contract.ts';
 import { assistantAudioTokens, textTokens } from '../usage.ts';
 import { wordDeltas } from './answers.ts';

@@ -4,8 +4,8 @@
  * the conversation as context (`[]` = no context); `conversation: "none"` makes an out-of-band
  * response that is not added to the conversation (§8.4).
  */
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import type { ReasoningEffort } from '../../harness/protocol/types.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import type { ReasoningEffort } from '../../common/protocol/types.ts';
 import type { IdFactory } from '../contract.ts';
 import { invalidValue, stringTooLong, tooManyProperties } from '../errors.ts';
 import { isReasoningModel, voiceName, type EffectiveRealtimeSession, type SessionTool, type ToolChoice } from './config.ts';

@@ -6,8 +6,8 @@
  * barge-in and `max_output_tokens` end it early with the pending terminal events.
  */
 import type { RealtimeResponse, RealtimeResponseStatus, RealtimeResponseUsage } from 'openai/resources/realtime/realtime';
-import type { TimerHandle } from '../../harness/clock.ts';
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { TimerHandle } from '../../common/clock.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { InjectedResponseFailure, Rng, WireEvent } from '../contract.ts';
 import { serverError } from '../errors.ts';
 import { injectedFailureError } from '../faults.ts';

@@ -4,9 +4,9 @@
  * update changes nothing. The field parsers are shared with `response.create` and client secrets.
  */
 import type { AudioTranscription } from 'openai/resources/realtime/realtime';
-import { parseWireAudioFormat } from '../../harness/protocol/audio/formats.ts';
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import { REASONING_EFFORTS } from '../../harness/protocol/types.ts';
+import { parseWireAudioFormat } from '../../common/audio/formats.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 import {
   cannotUpdateVoice,
   invalidValue,

@@ -7,7 +7,7 @@ import type { MockSessionContext, SessionKind, WireEvent } from '../contract.ts'
 import { DEFAULT_LATENCY_PROFILE, type LatencyProfile } from '../latency-profile.ts';
 import { unknownEventType } from '../errors.ts';
 import { defaultRealtimeSession, DEFAULT_MODEL, toWireSession, type EffectiveRealtimeSession, type WireRealtimeSession } from './config.ts';
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import { Conversation } from './conversation.ts';
 import { InputController } from './input.ts';
 import { handleItemCreate, handleItemDelete, handleItemRetrieve, handleItemTruncate } from './item-handlers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFromPcm16 } from '../../harness/protocol/audio/formats.ts';
+import { encodeFromPcm16 } from '../../common/audio/formats.ts';
 import { synthesizeSpeechCached } from '../speech-synth.ts';
 import { cutDeltas, speechDeltas } from './speech-deltas.ts';
 

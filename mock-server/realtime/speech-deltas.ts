@@ -4,8 +4,8 @@
  * from a small fixed set (answers.ts), so under load almost every response is a cache hit: no
  * per-response encoding of seconds of audio and no per-delta base64 string.
  */
-import type { WireAudioFormat } from '../../harness/contract.ts';
-import { encodeFromPcm16, sampleRateHz } from '../../harness/protocol/audio/formats.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { encodeFromPcm16, sampleRateHz } from '../../common/audio/formats.ts';
 import { synthesizeSpeechCached } from '../speech-synth.ts';
 
 /** One answer's audio as delta payloads. */

@@ -4,8 +4,8 @@
  * every frame, error and close. Like the connection loop, it stamps `event_id` on sent events and
  * clears its timers when the connection ends.
  */
-import type { TimerHandle } from '../../harness/clock.ts';
-import { ManualClock } from '../../harness/clock.ts';
+import type { TimerHandle } from '../../common/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type {
   ConnectionFaults,
   MockErrorSpec,

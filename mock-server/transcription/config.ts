@@ -5,7 +5,7 @@
  */
 import type { AudioTranscription } from 'openai/resources/realtime/realtime';
 import type { RealtimeTranscriptionSessionCreateResponse } from 'openai/resources/realtime/client-secrets';
-import type { WireAudioFormat } from '../../harness/contract.ts';
+import type { WireAudioFormat } from '../../common/audio/formats.ts';
 import type { MockErrorSpec } from '../contract.ts';
 import { invalidValue } from '../errors.ts';
 import { DEFAULT_SERVER_VAD, type NoiseReductionWire, type TurnDetectionWire } from '../realtime/config.ts';

@@ -10,9 +10,9 @@
  * Transcripts are placeholders sized to the speech heard (transcript.ts). No responses:
  * `response.create` and every other realtime-only event get `invalid_value` (`param: "type"`).
  */
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
-import type { TurnDetectionConfig } from '../../harness/protocol/audio/turn-detector.ts';
-import { decodeToPcm16, sampleRateHz } from '../../harness/protocol/audio/formats.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
+import type { TurnDetectionConfig } from '../../common/audio/turn-detector.ts';
+import { decodeToPcm16, sampleRateHz } from '../../common/audio/formats.ts';
 import type { MockSessionContext, Rng, SessionKind, WireEvent } from '../contract.ts';
 import { unknownEventType } from '../errors.ts';
 import { InputAudioBuffer } from '../input-audio-buffer.ts';

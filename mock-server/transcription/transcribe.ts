@@ -5,7 +5,7 @@
  * (see session.ts) and only finish here.
  */
 import type { LogProbProperties } from 'openai/resources/realtime/realtime';
-import type { ServerEventOf } from '../../harness/protocol/types.ts';
+import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { MockSessionContext, WireEvent } from '../contract.ts';
 import { injectedFailureError } from '../faults.ts';
 import { textTokens, userAudioTokens } from '../usage.ts';

@@ -6,8 +6,8 @@
  * delta goes out with the audio step in which the word starts.
  */
 import type { RealtimeTranslationOutputAudioDeltaEvent, RealtimeTranslationOutputTranscriptDeltaEvent } from 'openai/resources/realtime/realtime';
-import type { TimerHandle } from '../../harness/clock.ts';
-import { encodeFromPcm16 } from '../../harness/protocol/audio/formats.ts';
+import type { TimerHandle } from '../../common/clock.ts';
+import { encodeFromPcm16 } from '../../common/audio/formats.ts';
 import type { MockSessionContext, WireEvent } from '../contract.ts';
 import { planSpeech, synthesizeSpeechCached } from '../speech-synth.ts';
 

@@ -11,8 +11,8 @@
  * (`response.create` etc.) → `invalid_value`, `param: "type"`.
  */
 import type { RealtimeTranslationInputTranscriptDeltaEvent } from 'openai/resources/realtime/realtime';
-import { decodeToPcm16 } from '../../harness/protocol/audio/formats.ts';
-import { SERVER_VAD_DEFAULTS } from '../../harness/protocol/audio/turn-detector.ts';
+import { decodeToPcm16 } from '../../common/audio/formats.ts';
+import { SERVER_VAD_DEFAULTS } from '../../common/audio/turn-detector.ts';
 import type { MockSessionContext, Rng, SessionKind, WireEvent } from '../contract.ts';
 import { unknownEventType } from '../errors.ts';
 import { injectedFailureError } from '../faults.ts';

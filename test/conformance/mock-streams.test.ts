@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { checkRecordedStream, type StreamLine } from '../../harness/conformance/replay.ts';
 import type { Finding, SessionKind } from '../../harness/conformance/types.ts';
 import { startMockServer, type MockServerHandle, type MockServerOptions } from '../../mock-server/server.ts';

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monotonicClock } from '../../harness/clock.ts';
+import { monotonicClock } from '../../common/clock.ts';
 import { loadCorpus, readManifest } from '../../harness/corpus/load-corpus.ts';
 import { exportK6, k6MetricByEffort, parseK6Summary, type K6AudioMode, type K6ExportResult } from '../../harness/k6/index.ts';
 import { arrivalOffsetsMs } from '../../harness/runner/arrivals.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadCorpus, readManifest } from '../../harness/corpus/load-corpus.ts';
-import { ConfigError } from '../../harness/errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import {
   arrivalRate,
   buildK6Options,
@@ -15,7 +15,7 @@ import {
   type K6ExportResult,
 } from '../../harness/k6/index.ts';
 import { clipWireBytes } from '../../harness/k6/script-config.ts';
-import { bytesPerMs } from '../../harness/protocol/audio/formats.ts';
+import { bytesPerMs } from '../../common/audio/formats.ts';
 import { buildSessionPlan, sessionEfforts } from '../../harness/runner/plans.ts';
 import { loadScenario, resolveScenario } from '../../harness/scenario/index.ts';
 import type { ResolvedScenario } from '../../harness/scenario/types.ts';

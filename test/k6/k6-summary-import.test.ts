@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../harness/errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 import { importK6Summary, k6MetricByEffort, K6_AGGREGATES_NOTE, parseK6Summary, splitMetricKey } from '../../harness/k6/index.ts';
 import { FIXTURES_DIR, removeTemp, tempUnderProject } from './helpers.ts';
 

@@ -4,7 +4,7 @@
  * is visible on the wire without depending on the realtime responder's latency model.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { startMockServer, type MockServerHandle } from '../../mock-server/server.ts';
 import { scriptedAppends } from '../../mock-server/testing/fake-context.ts';
 import { SocketTestClient } from '../../mock-server/testing/socket-client.ts';

@@ -3,7 +3,7 @@
  * the server's timers move only when the test advances it, so nothing depends on machine speed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { startMockServer, type MockServerHandle } from '../../mock-server/server.ts';
 import { scriptedAppends } from '../../mock-server/testing/fake-context.ts';
 import { SocketTestClient } from '../../mock-server/testing/socket-client.ts';

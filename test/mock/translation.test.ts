@@ -3,7 +3,7 @@
  * on a manual clock: the output is paced by the server's clock, which only the test moves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import { startMockServer, type MockServerHandle } from '../../mock-server/server.ts';
 import { scriptedAppends } from '../../mock-server/testing/fake-context.ts';
 import { SocketTestClient } from '../../mock-server/testing/socket-client.ts';

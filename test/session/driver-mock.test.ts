@@ -5,7 +5,7 @@
  * clock 20 ms, then lets real socket I/O run. Assertions are on behaviour, never on wall-clock speed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type { PlannedTurn, PreparedClip, SessionPlan, SessionResult, TurnResult } from '../../harness/contract.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus } from '../../harness/corpus/load-corpus.ts';
 import { createPacer, type RunningPacer } from '../../harness/pacer/pacer.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type { SessionPlan, TurnResult } from '../../harness/contract.ts';
 import { runSession, type SessionDeps } from '../../harness/session/driver.ts';
 import { TransportError } from '../../harness/transport/transport.ts';

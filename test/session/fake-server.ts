@@ -3,7 +3,7 @@
  * (timed with the ManualClock), a deterministic test pacer, clip builders and a run loop that
  * advances the clock. No sockets, no sleeps.
  */
-import type { ManualClock } from '../../harness/clock.ts';
+import type { ManualClock } from '../../common/clock.ts';
 import type { PacedStream, Pacer, PreparedClip, SessionPlan, StreamHandle } from '../../harness/contract.ts';
 import { ScriptedTransport, type ScriptedServerContext } from '../../harness/transport/scripted-transport.ts';
 

@@ -1,5 +1,5 @@
 /** Runs one session driver against FakeServers on a manual clock: the shared setup of the driver test files. */
-import { ManualClock } from '../../harness/clock.ts';
+import { ManualClock } from '../../common/clock.ts';
 import type { SessionPlan, TurnResult } from '../../harness/contract.ts';
 import type { ParsedEvent } from '../../harness/protocol/server-events.ts';
 import { runSession, type SessionDeps } from '../../harness/session/driver.ts';

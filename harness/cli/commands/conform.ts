@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import { formatProbeLine } from '../../conform/conform-report.ts';
 import { conformOptionProblems, runConform, type ConformOptions } from '../../conform/conform.ts';
 import { PROBES, shortProbeName } from '../../conform/probes.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 

@@ -4,12 +4,12 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Option } from 'commander';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 import { rawExtension, toWireAudio, wireToWav, WIRE_FORMATS } from '../../audio/convert.ts';
 import { decodeWav, durationMsOf, type SourceFormat } from '../../audio/wav-decode.ts';
-import { sampleRateHz } from '../../protocol/audio/formats.ts';
+import { sampleRateHz } from '../../../common/audio/formats.ts';
 import { annotateFile, writeEntries, type AnnotatedFile } from '../../corpus/annotate-files.ts';
 import { checkCorpus, type ClipCheck } from '../../corpus/check.ts';
 import { BUNDLED_CORPUS_DIR, readClipFile, readManifest } from '../../corpus/load-corpus.ts';

@@ -4,7 +4,7 @@
  * Flags are validated here; a ConfigError `E_FLAG` names every bad flag and what was expected.
  */
 import { resolve } from 'node:path';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 import {

@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { Option } from 'commander';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import { exportK6, importK6Summary, type K6AudioMode, type K6ExportResult } from '../../k6/index.ts';
 import { loadScenario } from '../../scenario/index.ts';
 import type { CliIo } from '../io.ts';

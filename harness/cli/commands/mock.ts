@@ -3,10 +3,10 @@
  * `startMockServer()`: flags are parsed and validated here (a ConfigError names the flag), then
  * handed to the library. Prints exactly one stdout line containing `listening ws://HOST:PORT`.
  */
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
-import { startMockServer, type MockServerOptions } from '../../../mock-server/server.ts';
+import { startMockServer, type MockServerOptions } from '../../../mock-server/index.ts';
 
 /** Raw flag values as commander gives them. */
 interface MockFlags {

@@ -5,7 +5,7 @@
  * over harness/report.
  */
 import { resolve } from 'node:path';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../common/errors.ts';
 import { importK6Summary } from '../../k6/index.ts';
 import { verdictLine } from '../../metrics/summary-table.ts';
 import { mergeRuns, writeK6Report, writeReportFiles, type ReportFiles } from '../../report/index.ts';

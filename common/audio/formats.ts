@@ -4,8 +4,10 @@
  * at 48 bytes/ms, G.711 μ-law / A-law at 8 kHz, one byte per sample, 8 bytes/ms.
  */
 import { endianness } from 'node:os';
-import type { WireAudioFormat } from '../../contract.ts';
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from './g711.ts';
+
+/** An audio format of a session, as on the wire (`session.audio.input.format`). */
+export type WireAudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };
 
 /** Result of {@link parseWireAudioFormat}: the format, or an error in the real service's shape (§4.2). */
 export type ParsedWireAudioFormat =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WireAudioFormat } from '../../contract.ts';
 import {
+  type WireAudioFormat,
   bytesForMs,
   bytesPerMs,
   decodeToPcm16,
