@@ -277,7 +277,7 @@ for (let r = 0; r < ROUNDS; r++) {
   console.log(JSON.stringify({ round: r + 1, ...res }));
 }
 if (ROUNDS > 1) {
-  // MEASUREMENT.md: quote medians of several runs on a shared machine.
+  // docs/measurement.md: quote medians of several runs on a shared machine.
   type Row = {
     send_lag_ms: { p99: number };
     measurement_error_ms: { p99: number | null };

@@ -1,10 +1,10 @@
 /**
- * Streaming-only capacity of the harness, as a ratio to the machine's floor (MEASUREMENT.md,
+ * Streaming-only capacity of the harness, as a ratio to the machine's floor (docs/measurement.md,
  * "The floor"). The harness's own pacer and WebSocket transport stream prebuilt 20 ms
- * `input_audio_buffer.append` frames into the bare sink of ../shared/bench/ws-floor.mjs (the same
- * sink process, forked with `WS_FLOOR_SINK=1`) at rising session counts; the largest count whose
- * p99 send lag stays within the budget is the harness's capacity. Then ws-floor itself runs in
- * the same invocation, and the ratio is printed (target ≥ 0.8).
+ * `input_audio_buffer.append` frames into the counting sink of bench/ws-floor.ts (the same sink,
+ * in its own process) at rising session counts; the largest count whose p99 send lag stays within
+ * the budget is the harness's capacity (ws-floor's search). Then bench/ws-floor.ts itself runs in
+ * the same invocation, in its own process, and the ratio is printed (target ≥ 0.8).
  *
  * Prints one JSON line per level tried, then {"harness_sessions", "floor_sessions", "ratio", …}.
  * Short by default; the machine is shared, so compare only figures of one run.
@@ -12,12 +12,11 @@
  *   node --import tsx bench/harness-streaming.ts [--chunk-ms 20] [--seconds 4] [--p99-budget-ms 5] [--max 4000] [--no-floor] [--at N,N,…] [--max-busy-ms MS] [--busy-poll] [--rounds N]
  *
  * `--at 500,500,500` runs just those levels (no search, no floor) for back-to-back comparisons.
- * `--rounds N` repeats the search and the floor run N times (ws-floor's sink stays up) and ends with
+ * `--rounds N` repeats the search and the floor run N times (the harness's sink stays up) and ends with
  * a line of medians (an odd N gives a true middle value).
  */
-import { fork, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { silenceFrame } from '../harness/audio/prepare-clip.ts';
 import { monotonicClock } from '../common/clock.ts';
 import { applyLatencyGcFlags } from '../harness/gc-tuning.ts';
@@ -26,6 +25,7 @@ import { startBusyPoll } from '../harness/runner/busy-poll.ts';
 import { WsTransport } from '../harness/transport/ws-transport.ts';
 import { projectRoot } from '../harness/version.ts';
 import { arg, medianOf } from './bench-util.ts';
+import { forkCountingSink, searchCapacity } from './ws-floor.ts';
 
 // The sender runs with `rth run`'s GC settings (bin/rth.mjs); RTH_DEFAULT_GC=1 for V8's defaults.
 applyLatencyGcFlags();
@@ -36,7 +36,7 @@ const BUDGET_MS = Number(arg('p99-budget-ms', '5'));
 const MAX = Number(arg('max', '4000'));
 /** Search + floor pairs to run; more than one ends with a line of medians. */
 const ROUNDS = Number(arg('rounds', '1'));
-const FLOOR = path.resolve(projectRoot, '../shared/bench/ws-floor.mjs');
+const FLOOR = fileURLToPath(new URL('./ws-floor.ts', import.meta.url));
 /** The pacer's `maxBusyMs` (default: the pacer's own, DEFAULT_MAX_BUSY_MS), for paired comparisons. */
 const MAX_BUSY_MS = process.argv.includes('--max-busy-ms') ? Number(arg('max-busy-ms', '')) : null;
 /** `--busy-poll`: the pacer is polled on every turn of a loop that never sleeps (`rth run --busy-poll`). */
@@ -47,6 +47,7 @@ const clock = monotonicClock;
 const frame = silenceFrame({ type: 'audio/pcm', rate: 24000 }, CHUNK_MS).frame;
 
 interface Level {
+  ok: boolean;
   sessions: number;
   chunk_ms: number;
   sent: number;
@@ -83,6 +84,7 @@ async function level(port: number, n: number, seconds = SECONDS): Promise<Level>
   pacer.close();
   for (const t of transports) t.close();
   return {
+    ok: st.sendLagMs.p99 !== null && st.sendLagMs.p99 <= BUDGET_MS,
     sessions: n,
     chunk_ms: CHUNK_MS,
     sent: st.framesSent,
@@ -93,37 +95,21 @@ async function level(port: number, n: number, seconds = SECONDS): Promise<Level>
   };
 }
 
-/** Same search as ws-floor: double from 100 while within budget, then bisect to ~5 %. */
-async function search(port: number): Promise<number> {
-  const ok = (r: Level): boolean => r.lag_ms_p99 !== null && r.lag_ms_p99 <= BUDGET_MS;
-  let lo = 0;
-  let hi = 0;
-  let n = 100;
-  while (n <= MAX) {
-    const r = await level(port, n);
-    console.log(JSON.stringify({ harness: true, ...r }));
-    if (ok(r)) {
-      lo = n;
-      n *= 2;
-    } else {
-      hi = n;
-      break;
-    }
-  }
-  if (!hi) hi = Math.min(n, MAX + 1);
-  while (hi - lo > Math.max(25, lo * 0.05)) {
-    const mid = Math.round((lo + hi) / 2);
-    const r = await level(port, mid);
-    console.log(JSON.stringify({ harness: true, ...r }));
-    if (ok(r)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+/** ws-floor's search (bench/ws-floor.ts `searchCapacity`) over the harness's levels. */
+function search(port: number): Promise<number> {
+  return searchCapacity(
+    async (n) => {
+      const r = await level(port, n);
+      console.log(JSON.stringify({ harness: true, ...r }));
+      return r;
+    },
+    { maxSessions: MAX },
+  );
 }
 
+/** Runs bench/ws-floor.ts in its own process (its own sink too); echoes its lines wrapped in {"floor": …}. */
 async function floor(): Promise<number | null> {
-  if (!existsSync(FLOOR)) return null;
-  const child = spawn(process.execPath, [FLOOR, '--chunk-ms', String(CHUNK_MS), '--seconds', String(SECONDS), '--p99-budget-ms', String(BUDGET_MS), '--max', String(MAX)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', FLOOR, '--chunk-ms', String(CHUNK_MS), '--seconds', String(SECONDS), '--p99-budget-ms', String(BUDGET_MS), '--max', String(MAX)], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -155,9 +141,9 @@ async function oneRound(port: number, round: number | null): Promise<{ harness_s
 }
 
 async function main(): Promise<void> {
-  // ws-floor's own sink (same process type, same counting), so both senders meet the same receiver.
-  const sink = fork(FLOOR, [], { cwd: projectRoot, env: { ...process.env, WS_FLOOR_SINK: '1' } });
-  const { port } = await new Promise<{ port: number }>((res) => sink.once('message', (m) => res(m as { port: number })));
+  // ws-floor's own sink (same code, its own process), so both senders meet the same receiver.
+  const sink = await forkCountingSink();
+  const { port } = sink;
   try {
     // Warm-up (not reported): the harness's code is compiled by the JIT before the first level.
     await level(port, 50, 1);
@@ -171,7 +157,7 @@ async function main(): Promise<void> {
       await oneRound(port, null);
       return;
     }
-    // MEASUREMENT.md: medians of several runs, each a ratio taken in the same run.
+    // docs/measurement.md: medians of several runs, each a ratio taken in the same run.
     const rounds = [];
     for (let r = 1; r <= ROUNDS; r++) rounds.push(await oneRound(port, r));
     console.log(
@@ -183,7 +169,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    sink.send('exit');
+    await sink.close();
   }
 }
 

@@ -2,13 +2,13 @@
  * How many sessions the mock can ingest paced audio from. The mock runs in a child process; this
  * process opens N realtime sessions (server_vad on, the default) and streams one 20 ms
  * `input_audio_buffer.append` per session per chunk period, on deadlines (`t0 + i × chunk`, never
- * chained), spread over 1 ms slots like `../shared/bench/ws-floor.mjs`, so the two compare as a ratio.
+ * chained), spread over 1 ms slots like bench/ws-floor.ts, so the two compare as a ratio.
  * A level passes when the sender's p99 lag stays within the budget and the mock has processed every
  * frame within one second after the last one was sent (it kept up). Prints one JSON line per level.
  *
  *   npx tsx bench/mock-ingest.ts [--sessions 200,400,800] [--seconds 8] [--chunk-ms 20] [--p99-budget-ms 5] [--speech] [--compare-sink] [--rounds 1]
  *
- * `--compare-sink` also starts ws-floor's bare sink (a `ws` server that only counts frames) and, for
+ * `--compare-sink` also starts ws-floor's counting sink (a `ws` server that only counts frames) and, for
  * every level and round, streams into the sink and into the mock back to back with the same sender,
  * alternating which goes first. On a machine whose load swings from one minute to the next this is
  * the fair comparison: both see the same minute. With `--rounds R` it prints, per level and target,
@@ -17,30 +17,25 @@
  *
  * `--cpu-prof DIR` writes a V8 CPU profile of the mock process into DIR.
  * `--speech` streams a speech-like frame (the VAD then sees turns and the mock answers) instead of
- * low-level noise. Quote medians of several runs on a quiet machine, next to ws-floor's figure.
+ * low-level noise. Quote medians of several runs on a quiet machine, next to ws-floor's figure
+ * (`node --import tsx bench/ws-floor.ts`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { listenCountingSink } from './ws-floor.ts';
 
 type FromChild = { kind: 'ready'; url: string } | { kind: 'stats'; framesIn: number; elu: number; cpuMs: number };
 
-/** ws-floor's sink: a bare `ws` server that counts frames. */
-async function bareSink(): Promise<{ url: string; stats(): { framesIn: number }; close(): Promise<void> }> {
-  const { WebSocketServer } = await import('ws');
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 << 20 });
-  let framesIn = 0;
-  wss.on('connection', (ws) => ws.on('message', () => void framesIn++));
-  await new Promise((r) => wss.once('listening', r));
-  const port = (wss.address() as { port: number }).port;
-  return { url: `ws://127.0.0.1:${port}`, stats: () => ({ framesIn }), close: () => new Promise((r) => wss.close(() => r(undefined))) };
-}
-
 async function child(): Promise<void> {
   const server = process.argv.includes('--sink')
-    ? await bareSink()
-    : await (await import('../mock-server/server.ts')).startMockServer({ port: 0, latencyScale: 0.05 });
+    ? await (async () => {
+        // ws-floor's counting sink, with the mock's `stats().framesIn` shape.
+        const sink = await listenCountingSink();
+        return { url: sink.url, stats: () => ({ framesIn: sink.framesIn() }), close: () => sink.close() };
+      })()
+    : await (await import('../mock-server/index.ts')).startMockServer({ port: 0, latencyScale: 0.05 });
   let elu = performance.eventLoopUtilization();
   let cpu = process.cpuUsage();
   process.on('message', (m: { kind: string }) => {

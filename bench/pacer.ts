@@ -1,14 +1,16 @@
 /**
  * Pacer micro-benchmark: N streams × 20 ms frames against a null sender, on the real clock.
  * Prints one JSON line per stream count: frames/s, timer wake-ups/s, CPU share of one core, send
- * lag p50/p99/max; then the same streams through a bare slot loop (the scheduling of
- * ../shared/bench/ws-floor.mjs without sockets) measured right after, as the reference. Short by
+ * lag p50/p99/max; then the same streams through ws-floor's slot loop (`runSlotLoop` of
+ * bench/ws-floor.ts, its scheduling without sockets) measured right after, as the reference. Short by
  * default; a figure from a shared 2-core machine is only comparable with figures of the same run.
  *
  *   node --import tsx bench/pacer.ts [--streams 100,500,2000] [--seconds 3] [--chunk-ms 20]
  */
 import { monotonicClock } from '../common/clock.ts';
+import { histogramStats } from '../harness/metrics/histogram.ts';
 import { createPacer } from '../harness/pacer/pacer.ts';
+import { runSlotLoop } from './ws-floor.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,34 +61,33 @@ async function runOnce(streams: number): Promise<Record<string, number | null>> 
   };
 }
 
-/** The reference: ws-floor's loop (sessions on 1 ms slots, one timer), null sender, same lag measure. */
+/** The reference: ws-floor's slot loop (sessions on 1 ms slots, one timer), null sender, same lag measure. */
 async function bareLoop(streams: number): Promise<Record<string, number | null>> {
-  const lagsUs: number[] = [];
-  let slot = 0;
-  const t0 = monotonicClock.nowUs() + 50_000;
-  const endUs = t0 + seconds * 1e6;
+  let bytes = 0;
   const cpu0 = process.cpuUsage();
-  let sink = 0;
-  await new Promise<void>((done) => {
-    const wake = (): void => {
-      const now = monotonicClock.nowUs();
-      while (t0 + slot * 1000 <= now && t0 + slot * 1000 < endUs) {
-        for (let i = slot % chunkMs; i < streams; i += chunkMs) {
-          sink += frame.length;
-          lagsUs.push(monotonicClock.nowUs() - (t0 + slot * 1000));
-        }
-        slot++;
-      }
-      if (t0 + slot * 1000 >= endUs) return done();
-      setTimeout(wake, Math.max(0, (t0 + slot * 1000 - monotonicClock.nowUs()) / 1000));
-    };
-    setTimeout(wake, Math.max(0, (t0 - monotonicClock.nowUs()) / 1000));
+  const wall0 = monotonicClock.nowUs();
+  const r = await runSlotLoop({
+    clock: monotonicClock,
+    sessions: streams,
+    chunkMs,
+    durationMs: seconds * 1000,
+    send: () => {
+      bytes += frame.length;
+    },
   });
+  const wallS = (monotonicClock.nowUs() - wall0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
-  lagsUs.sort((a, b) => a - b);
-  const pct = (p: number): number => Math.round(lagsUs[Math.min(lagsUs.length - 1, Math.floor((lagsUs.length * p) / 100))]!) / 1000;
-  void sink;
-  return { streams, reference: 1, cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10, send_lag_p50_ms: pct(50), send_lag_p99_ms: pct(99), send_lag_max_ms: pct(100) };
+  const lag = histogramStats(r.lagUs);
+  return {
+    streams,
+    reference: 1,
+    wakeups_per_s: Math.round(r.wakeUps / wallS),
+    cpu_pct_of_core: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 1000) / 10,
+    send_lag_p50_ms: lag.p50,
+    send_lag_p99_ms: lag.p99,
+    send_lag_max_ms: lag.max,
+    bytes_sent: bytes,
+  };
 }
 
 for (const n of streamCounts) {

@@ -1,6 +1,6 @@
 /**
  * Catalogue of the mock's error events, with the real service's codes and message patterns
- * (realtime-protocol.md §4.2). Every constructor returns a {@link MockErrorSpec}; the connection's
+ * (docs/realtime-protocol.md §4.2). Every constructor returns a {@link MockErrorSpec}; the connection's
  * `sendError` turns it into an `error` event. Where the docs are silent the choice is marked
  * "(mock choice)" and listed in docs/readme/mock.md.
  */

@@ -15,7 +15,7 @@ const NO_OUTPUT = { textTokens: 0, audioTokens: 0 };
 const audio = (n: number) => ({ text: 0, audio: n, image: 0 });
 const text = (n: number) => ({ text: n, audio: 0, image: 0 });
 
-/** The usage example of the realtime-costs guide (realtime-protocol.md §6.1). */
+/** The usage example of the realtime-costs guide (docs/realtime-protocol.md §6.1). */
 const GUIDE_EXAMPLE: RealtimeResponseUsage = {
   total_tokens: 253,
   input_tokens: 132,

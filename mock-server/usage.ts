@@ -1,5 +1,5 @@
 /**
- * Token accounting for `response.done.response.usage` (realtime-protocol.md §6): audio at the
+ * Token accounting for `response.done.response.usage` (docs/realtime-protocol.md §6): audio at the
  * official rates (user 10 tokens/s, assistant 20 tokens/s, §6.2), text estimated from characters, a
  * few special tokens per message, the whole conversation billed as input on every response, and a
  * prompt-cache model that reports `cached_tokens` for the prefix shared with the previous response.

@@ -2,7 +2,7 @@
  * Wire types of the GA Realtime protocol, taken from the official `openai` package so the compiler
  * checks that what the mock emits and what the harness builds have the shapes the official SDK
  * expects. Type-only: nothing from `openai` is loaded at run time.
- * Source of truth: `openai/resources/realtime/realtime` (see ../shared/realtime-protocol.md, S1).
+ * Source of truth: `openai/resources/realtime/realtime` (see docs/realtime-protocol.md, S1).
  */
 export type {
   RealtimeClientEvent,

@@ -76,7 +76,7 @@ export interface ProbeDef {
   readonly id: string;
   /** One line: what it sends and what it expects, naming codes and close codes. */
   readonly description: string;
-  /** Where the expectation comes from (realtime-protocol.md §, and "§9: lenient" when unverified). */
+  /** Where the expectation comes from (docs/realtime-protocol.md §, and "§9: lenient" when unverified). */
   readonly source: string;
   /** Runs the probe; throws {@link ProbeFailure} (or anything) to fail. */
   run(ctx: ProbeContext): Promise<ProbeOutcome | void>;

@@ -1,6 +1,6 @@
 /**
  * The rule catalogue, as data. Ids are stable: a check that changes meaning gets a new id.
- * `source` cites ../shared/realtime-protocol.md (§) and its S-numbers. Rules whose fact §9 lists as
+ * `source` cites docs/realtime-protocol.md (§) and its S-numbers. Rules whose fact §9 lists as
  * unverified are warning/info and say so.
  */
 import type { RuleDef, SessionKind } from './types.ts';

@@ -100,7 +100,7 @@ export interface RuleDef {
   readonly group: RuleGroup;
   /** One line: what a conforming stream does. Says so when it is lenient because §9 lists the fact as unverified. */
   readonly description: string;
-  /** Where the fact comes from: § of realtime-protocol.md and S-numbers. */
+  /** Where the fact comes from: § of docs/realtime-protocol.md and S-numbers. */
   readonly source: string;
   /** Session kinds the rule applies to. */
   readonly sessionKinds: readonly SessionKind[];

@@ -1,5 +1,5 @@
 /**
- * The harness's honesty check (MEASUREMENT.md, "Self-check"): if frames went out late or the event
+ * The harness's honesty check (docs/measurement.md, "Self-check"): if frames went out late or the event
  * loop stalled, the load generator was the bottleneck and its numbers are not the target's. Such a
  * run is marked invalid and the report says so first.
  */
@@ -11,7 +11,7 @@ export const DEFAULT_STALL_BUDGET_MS = 50;
 
 /**
  * Default send-lag p99 budget for a chunk size: a quarter of a chunk, i.e. 5 ms at 20 ms chunks
- * (MEASUREMENT.md), 2.5 ms at 10 ms, 50 ms at the 200 ms chunks translation sessions use. A frame
+ * (docs/measurement.md), 2.5 ms at 10 ms, 50 ms at the 200 ms chunks translation sessions use. A frame
  * late by a quarter of its own duration is a visible gap in the stream at any chunk size.
  */
 export function defaultSendLagBudgetMs(chunkMs: number): number {

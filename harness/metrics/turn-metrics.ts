@@ -1,5 +1,5 @@
 /**
- * A turn's derived metrics (MEASUREMENT.md, "A turn's milestones"). The reference point is the
+ * A turn's derived metrics (docs/measurement.md, "A turn's milestones"). The reference point is the
  * moment the user's turn ended on the client side: `speech_end_sent` for VAD turns,
  * `commit_sent` for manual turns. A metric is null when a milestone it needs is missing.
  */

@@ -1,5 +1,5 @@
 /**
- * One deadline scheduler for every paced stream of the process (MEASUREMENT.md, "Pacing"): streams
+ * One deadline scheduler for every paced stream of the process (docs/measurement.md, "Pacing"): streams
  * wait in a min-heap by the deadline of their next frame and a single timer is armed for the
  * earliest one. Frame i of a stream is due at `startUs + i * chunkMs * 1000`, computed from the
  * start and never from the previous send, so lateness never accumulates into drift. A frame is

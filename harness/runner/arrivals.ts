@@ -1,7 +1,7 @@
 /**
  * When each session of a run is meant to start, as offsets from the run's start. Sessions start at
  * these intended times whatever happened to the sessions before them (coordinated omission,
- * MEASUREMENT.md): a slow or failing session never delays another's arrival.
+ * docs/measurement.md): a slow or failing session never delays another's arrival.
  */
 import { seededRandom } from '../scenario/seeded.ts';
 import type { Arrival } from '../scenario/types.ts';

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 import type { TurnResult } from '../contract.ts';
 
-/** The harness's measurement error against the mock's ground truth (MEASUREMENT.md, "Ground truth from the mock"). */
+/** The harness's measurement error against the mock's ground truth (docs/measurement.md, "Ground truth from the mock"). */
 export interface MeasurementError {
   /** Turns whose response was found in the trace. */
   matched: number;

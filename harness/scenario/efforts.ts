@@ -1,7 +1,7 @@
 import { seededRandom, shuffled } from './seeded.ts';
 
 /**
- * Assigns one of `efforts` to each of `n` sessions, interleaved (MEASUREMENT.md: "interleave what
+ * Assigns one of `efforts` to each of `n` sessions, interleaved (docs/measurement.md: "interleave what
  * you compare"): sessions are taken in blocks of `efforts.length`, each block a seeded shuffle of
  * all efforts. Every effort therefore gets the same number of sessions ±1, neighbours in time
  * differ, and the same seed gives the same assignment.

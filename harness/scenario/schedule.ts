@@ -1,5 +1,5 @@
 /**
- * Intended times of a scenario (MEASUREMENT.md, "Coordinated omission"): when each session is
+ * Intended times of a scenario (docs/measurement.md, "Coordinated omission"): when each session is
  * meant to start and how long each user thinks. Computed up front from the seed, so arrivals
  * follow their schedule whatever the server does.
  */

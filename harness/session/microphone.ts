@@ -3,7 +3,7 @@
  * shared {@link Pacer}, frame i at its deadline `t0 + i * chunkMs`.
  *
  * - Continuous (VAD and translation sessions): one stream for the whole connection, silence until
- *   a clip is due, the clip, then silence again — a real microphone never stops (MEASUREMENT).
+ *   a clip is due, the clip, then silence again — a real microphone never stops (docs/measurement.md, "Pacing").
  * - One-shot (manual turns): a stream per clip that ends after its last frame.
  */
 import type { Clock } from '../../common/clock.ts';

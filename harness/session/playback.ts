@@ -1,5 +1,5 @@
 /**
- * A simulated 1× player of the assistant's audio (MEASUREMENT "playback underruns"; §3.8 barge-in).
+ * A simulated 1× player of the assistant's audio (docs/measurement.md, "playback underruns"; §3.8 barge-in).
  * It starts at the first delta and plays at real time while it has audio; when the buffer runs dry
  * it stalls until the next delta. Only durations are kept, never audio.
  */

@@ -1,5 +1,5 @@
 /**
- * One user turn's state: milestones (MEASUREMENT.md), the responses it owns, audio arrivals, usage
+ * One user turn's state: milestones (docs/measurement.md), the responses it owns, audio arrivals, usage
  * and how it ended. The driver feeds it events it has already routed (by response id / item id);
  * the tracker keeps only stamps, counts and durations — never raw events or audio.
  */
