@@ -88,7 +88,7 @@ export interface SessionPlan {
   readonly translationOutputLanguage?: string;
 }
 
-/** Monotonic µs stamps of one turn's milestones (MEASUREMENT.md), null when not reached. */
+/** Monotonic µs stamps of one turn's milestones (docs/measurement.md), null when not reached. */
 export interface TurnMilestones {
   /** The turn's first append frame handed to the socket. */
   turnStartUs: number | null;
@@ -161,6 +161,21 @@ export interface SessionResult {
   errors: Record<string, number>;
   /** Faults met and what recovery did about them, in order (issue 4). Absent = none. */
   recoveries?: RecoveryRecord[];
+  /**
+   * Why the session failed to open (or reopen) its connection, or why the server ended it: set
+   * when the outcome is a failure. Also counted in `errors` as `<outcome>: <reason>`. No credential.
+   */
+  failure?: SessionFailure;
+}
+
+/** Why a session failed (`SessionResult.failure`). */
+export interface SessionFailure {
+  /** `connect_failed`, `connect_timeout`, `closed`, `configure_failed`, `configure_timeout`. */
+  kind: string;
+  /** Short stable code: `http_404`, `ECONNREFUSED`, `tls`, `handshake_timeout`, `close_3000`, `invalid_api_key`… */
+  code: string | null;
+  /** One line: HTTP status and body excerpt, errno and message, TLS error, close code and reason, error event. */
+  reason: string;
 }
 
 /** The kinds of fault the session driver recovers from (or records). */

@@ -15,6 +15,14 @@ describe('userUrlEndpoints', () => {
     });
   });
 
+  it('a server root written as /, /v1 or /v1/ gets /v1/realtime, like rth run', () => {
+    for (const root of ['ws://127.0.0.1:8080/', 'ws://127.0.0.1:8080/v1', 'ws://127.0.0.1:8080/v1/']) {
+      const e = userUrlEndpoints(root, models, false);
+      expect(e.realtime).toBe('ws://127.0.0.1:8080/v1/realtime?model=gpt-realtime-2');
+      expect(e.translation).toBe('ws://127.0.0.1:8080/v1/realtime/translations?model=gpt-realtime-translate');
+    }
+  });
+
   it("keeps the URL's own path and other query parameters; its ?model= is the realtime model unless --model was given", () => {
     const e = userUrlEndpoints('wss://azure.example/openai/v1/realtime?model=my-deploy&api-version=1', models, false);
     expect(e.realtime).toBe('wss://azure.example/openai/v1/realtime?api-version=1&model=my-deploy');

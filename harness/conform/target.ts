@@ -5,7 +5,7 @@
  * so a missing key is a configuration error. Keys and headers are never printed.
  */
 import { ConfigError } from '../../common/errors.ts';
-import { displayUrl, MOCK_API_KEY, OPENAI_REALTIME_BASE, sessionUrl } from '../runner/target.ts';
+import { apiKeyHeader, completeEndpointPath, displayUrl, MOCK_API_KEY, OPENAI_REALTIME_BASE, sessionUrl } from '../runner/target.ts';
 import { DEFAULT_MODELS } from '../scenario/resolve.ts';
 import type { ProbeEndpoint, ProbeTarget } from './types.ts';
 
@@ -42,10 +42,6 @@ export function parseHeaderFlags(flags: readonly string[], problems: string[]): 
   return out;
 }
 
-function hasHeader(headers: Readonly<Record<string, string>>, name: string): boolean {
-  return Object.keys(headers).some((h) => h.toLowerCase() === name);
-}
-
 /** The same headers with every credential (`Authorization`, `api-key`) replaced by {@link WRONG_API_KEY}. */
 export function withWrongKey(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -67,16 +63,16 @@ export function withWrongKey(headers: Readonly<Record<string, string>>): Record<
 /**
  * The three session URLs of a user-given URL (a relay, another vendor's mock, Azure):
  * `model`/`intent`/`call_id` are removed from its query (a `model` there becomes the realtime
- * model unless one was given) and a trailing `/translations` from its path; a bare host gets
- * `/v1/realtime`. Realtime adds `?model=`, transcription `?intent=transcription` (§1.1),
- * translation appends `/translations` to the path and adds `?model=`.
+ * model unless one was given) and a trailing `/translations` from its path; a server root (empty
+ * path, `/` or `/v1`) gets `/v1/realtime` ({@link completeEndpointPath}, as `rth run` does).
+ * Realtime adds `?model=`, transcription `?intent=transcription` (§1.1), translation appends
+ * `/translations` to the path and adds `?model=`.
  */
 export function userUrlEndpoints(raw: string, models: ProbeModels, modelGiven: boolean): { realtime: string; transcription: string; translation: string; realtimeModel: string } {
   const base = new URL(raw);
   const urlModel = base.searchParams.get('model');
   for (const k of ['model', 'intent', 'call_id']) base.searchParams.delete(k);
-  let path = base.pathname.replace(/\/+$/, '').replace(/\/translations$/, '');
-  if (path === '') path = '/v1/realtime';
+  const path = completeEndpointPath(base.pathname.replace(/\/+$/, '').replace(/\/translations$/, ''), 'realtime');
   const realtimeModel = !modelGiven && urlModel ? urlModel : models.realtime;
   const make = (p: string, set: [string, string]): string => {
     const u = new URL(base.toString());
@@ -113,12 +109,10 @@ export interface RemoteTargetOptions {
 export function resolveRemoteTarget(o: RemoteTargetOptions): ProbeTarget {
   const problems: string[] = [];
   const headers: Record<string, string> = {};
-  const keyVar = o.apiKeyEnv ?? (o.target === 'openai' ? 'OPENAI_API_KEY' : undefined);
-  if (keyVar !== undefined && !hasHeader(o.headers, 'authorization')) {
-    const key = o.env[keyVar]?.trim();
-    if (key) headers['Authorization'] = `Bearer ${key}`;
-    else problems.push(`--target ${o.target === 'openai' ? 'openai' : 'URL'}: environment variable ${keyVar} is not set or empty (export it, name another with --api-key-env, or pass --header "Authorization: Bearer …")`);
-  }
+  const keyVar = o.apiKeyEnv !== undefined ? { name: o.apiKeyEnv, from: '--api-key-env' } : o.target === 'openai' ? { name: 'OPENAI_API_KEY', from: '--target openai' } : undefined;
+  const key = apiKeyHeader(keyVar, o.headers, o.env);
+  if (key.problem !== null) problems.push(key.problem);
+  Object.assign(headers, key.headers);
   Object.assign(headers, o.headers);
   let urls: ReturnType<typeof userUrlEndpoints> | null = null;
   let type: 'openai' | 'url' = 'openai';

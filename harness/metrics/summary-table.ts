@@ -2,6 +2,7 @@
  * The readable end-of-run table (stdout). A pure function of the summary, so tests compare it.
  * The first line is the verdict: INVALID (the harness was the bottleneck) comes before anything else.
  */
+import { connectFailureHeadline, errorLines } from './summary-failures.ts';
 import type { ByEffort, MetricStatsMs, RunSummary } from './summary-types.ts';
 
 const SECTIONS: [keyof RunSummary['metrics'], string][] = [
@@ -40,8 +41,10 @@ function counts(map: Record<string, number>): string {
   return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
-/** The verdict line. */
+/** The verdict line. A run in which no session connected says so first, with the most common reason. */
 export function verdictLine(s: RunSummary): string {
+  const connect = connectFailureHeadline(s);
+  if (connect) return connect.line;
   if (!s.valid) return `INVALID RUN: the load generator was the bottleneck, these numbers are not the target's. ${s.invalid_reasons.join('; ')}`;
   if (!s.slo.passed) return `FAIL: ${s.slo.breaches.length} SLO breach${s.slo.breaches.length === 1 ? '' : 'es'}: ${s.slo.breaches.map((b) => b.message).join('; ')}`;
   if (s.turns.completed === 0) {
@@ -54,6 +57,8 @@ export function verdictLine(s: RunSummary): string {
 /** The summary as a text table; first line the verdict. */
 export function formatSummaryTable(s: RunSummary): string {
   const out: string[] = [verdictLine(s)];
+  const hint = connectFailureHeadline(s)?.hint;
+  if (hint) out.push(`Hint: ${hint}`);
   if (!s.valid && !s.slo.passed) out.push(`SLO: ${s.slo.breaches.length} breach(es): ${s.slo.breaches.map((b) => b.message).join('; ')}`);
   if (s.interrupted) out.push('Interrupted: the run was stopped early; open turns were finished or aborted.');
   out.push(
@@ -86,7 +91,7 @@ export function formatSummaryTable(s: RunSummary): string {
     `Playback: ${s.playback.underruns} underruns in ${s.playback.turns_with_audio} turns with audio, ${s.playback.underrun_silence_ms.toFixed(1)} ms of silence inserted`,
     `Pacing: send lag p50 ${num(lag.p50, 2)} ms, p99 ${num(lag.p99, 2)} ms, max ${num(lag.max, 2)} ms over ${lag.count} frames (p99 budget ${s.pacing.send_lag_p99_budget_ms} ms at ${s.pacing.chunk_ms} ms chunks)`,
     `Event loop: max stall ${num(s.event_loop.max_stall_ms, 1)} ms (budget ${s.event_loop.stall_budget_ms} ms), p99 delay ${num(s.event_loop.p99_delay_ms, 2)} ms`,
-    `Errors: ${counts(s.errors)}`,
+    ...errorLines(s),
   );
   if (Object.keys(s.turns.by_error_code).length > 0) out.push(`Turns not completed, by code: ${counts(s.turns.by_error_code)}`);
   return out.join('\n');

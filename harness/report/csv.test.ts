@@ -106,4 +106,12 @@ describe('sessions.csv', () => {
       expect(row.error_events).toBe(String(n));
     }
   });
+
+  it('a failed session: its reason in `failure`, not mixed into `errors` (the reason may hold ; and =)', () => {
+    const r = syntheticRun({ sessions: 1, turnsPerSession: 1, seed: 3 });
+    const reason = 'HTTP 404 Not Found: not_found: No WebSocket endpoint at /x; use /v1/realtime';
+    const failed = { ...r.sessions[0]!, outcome: 'connect_failed', errors: { invalid_api_key: 1, [`connect_failed: ${reason}`]: 1 }, failure: { kind: 'connect_failed', code: 'http_404', reason } };
+    const [row] = records(toCsv(sessionsCsvRows([failed], null)));
+    expect(row).toMatchObject({ failure: reason, errors: 'invalid_api_key=1', error_events: '1' });
+  });
 });

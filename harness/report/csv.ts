@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { TurnResult } from '../contract.ts';
 import type { RunCost } from '../cost/run-cost.ts';
 import { classifyTurn } from '../metrics/recorder.ts';
+import { errorCodeCounts } from '../metrics/summary-failures.ts';
 import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import type { SessionRecord } from './read-run.ts';
 
@@ -98,6 +99,7 @@ export const SESSIONS_CSV_COLUMNS = [
   'conformance_findings',
   'cost_usd',
   'usd_per_connected_min',
+  'failure',
 ] as const;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -176,7 +178,8 @@ export function sessionsCsvRows(sessions: readonly SessionRecord[], timeBaseUs: 
   for (const s of [...sessions].sort((a, b) => a.sessionIndex - b.sessionIndex)) {
     const rec = s.recoveries ?? [];
     const c = costOf.get(s.sessionIndex);
-    const errorCodes = Object.entries(s.errors).sort((a, b) => a[0].localeCompare(b[0]));
+    // The failure reason has its own column: it may hold `;` and `=`, which `errors` uses as separators.
+    const errorCodes = Object.entries(errorCodeCounts(s.errors)).sort((a, b) => a[0].localeCompare(b[0]));
     rows.push([
       s.sessionIndex,
       s.sessionId,
@@ -201,6 +204,7 @@ export function sessionsCsvRows(sessions: readonly SessionRecord[], timeBaseUs: 
       s.conformanceFindings ?? null,
       c?.usd ?? null,
       c?.usdPerConnectedMinute ?? null,
+      s.failure?.reason ?? null,
     ]);
   }
   return rows;

@@ -7,6 +7,7 @@ import type { ConformanceReport } from '../conformance/report.ts';
 import type { RunCost } from '../cost/run-cost.ts';
 import type { Histogram } from '../metrics/histogram.ts';
 import { compareEfforts } from '../metrics/recorder.ts';
+import { connectFailureHeadline } from '../metrics/summary-failures.ts';
 import { verdictLine } from '../metrics/summary-table.ts';
 import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import type { RebuiltRun } from './rebuild.ts';
@@ -52,6 +53,8 @@ export interface ReportData {
     sloBreaches: string[];
     interrupted: boolean;
     conformanceErrors: number | null;
+    /** Every session failed to connect: the headline (most common reason) and a hint; null otherwise. */
+    connectFailure: { line: string; hint: string | null } | null;
   };
   efforts: string[];
   ttfaCurves: PercentileCurve[];
@@ -316,18 +319,20 @@ export function buildReportData(run: RebuiltRun, opts: ReportDataOptions): Repor
   const sessions = [...run.sessions].sort((a, b) => a.sessionIndex - b.sessionIndex);
   const turns = [...run.turns].sort((a, b) => a.sessionIndex - b.sessionIndex || a.turnIndex - b.turnIndex);
   const conformanceErrors = s.conformance ? s.conformance.errors : null;
+  const connectFailure = connectFailureHeadline(s);
   return {
     schema: REPORT_DATA_SCHEMA,
     generatedAt: opts.generatedAt.toISOString(),
     runDir: run.dir,
     summary: s,
     verdict: {
-      status: !s.valid ? 'invalid' : !s.slo.passed || (conformanceErrors ?? 0) > 0 ? 'fail' : 'pass',
+      status: connectFailure ? 'fail' : !s.valid ? 'invalid' : !s.slo.passed || (conformanceErrors ?? 0) > 0 ? 'fail' : 'pass',
       headline: verdictLine(s),
       invalidReasons: [...s.invalid_reasons],
       sloBreaches: s.slo.breaches.map((b) => b.message),
       interrupted: s.interrupted,
       conformanceErrors,
+      connectFailure,
     },
     efforts,
     ttfaCurves: curves,

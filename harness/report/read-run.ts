@@ -207,6 +207,9 @@ export function toSession(r: unknown): SessionRecord | string {
   if (finite(r.conformanceFindings)) out.conformanceFindings = r.conformanceFindings;
   if (finite(r.startedUs)) out.startedUs = r.startedUs;
   if (finite(r.endedUs)) out.endedUs = r.endedUs;
+  if (isObj(r.failure) && typeof r.failure.reason === 'string') {
+    out.failure = { kind: typeof r.failure.kind === 'string' ? r.failure.kind : 'unknown', code: strOrNull(r.failure.code), reason: r.failure.reason };
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
  * The sections of report.html as HTML strings (pure functions of {@link ReportData}). Every number
  * carries its unit; `–` means not measured.
  */
+import { errorCodeCounts, failureGroups, failureHint } from '../metrics/summary-failures.ts';
 import type { MetricStatsMs } from '../metrics/summary-types.ts';
 import {
   activeSessionsChart,
@@ -50,6 +51,7 @@ function section(id: string, title: string, body: string): string {
 /** One short sentence for the banner's title; the reasons follow as a list. */
 function verdictTitle(d: ReportData): string {
   const v = d.verdict;
+  if (v.connectFailure) return v.connectFailure.line.replace(/^FAIL: /, '');
   if (v.status === 'invalid') return 'The load generator was the bottleneck, or its self-check data was lost: these numbers are not the target\'s.';
   if (v.status === 'fail') {
     const parts = [
@@ -66,6 +68,7 @@ export function verdictSection(d: ReportData): string {
   const v = d.verdict;
   const label = v.status === 'invalid' ? 'INVALID RUN' : v.status === 'fail' ? 'FAIL' : 'PASS';
   const items: string[] = [];
+  if (v.connectFailure?.hint) items.push(`<li><b>Hint:</b> ${esc(v.connectFailure.hint)}</li>`);
   for (const r of v.invalidReasons) items.push(`<li><b>Invalid:</b> ${esc(r)}</li>`);
   for (const b of v.sloBreaches) items.push(`<li><b>SLO breach:</b> ${esc(b)}</li>`);
   if (v.conformanceErrors) items.push(`<li><b>Conformance:</b> ${v.conformanceErrors} error finding${v.conformanceErrors === 1 ? '' : 's'} (see below)</li>`);
@@ -82,13 +85,19 @@ export function verdictSection(d: ReportData): string {
 /** Key figures: sessions, turns, errors, cost per minute. */
 export function overviewSection(d: ReportData): string {
   const s = d.summary;
-  const errorsTotal = Object.values(s.errors).reduce((a, b) => a + b, 0);
+  const codes = errorCodeCounts(s.errors);
+  const errorsTotal = Object.values(codes).reduce((a, b) => a + b, 0);
+  const failedWithReason = failureGroups(s.errors).reduce((a, g) => a + g.count, 0);
   const c = d.cost;
   const card = (title: string, value: string, sub: string): string => `<div class="kpi"><div class="kpi-t">${esc(title)}</div><div class="kpi-v">${value}</div><div class="kpi-s">${sub}</div></div>`;
   const kpis = [
     card('Sessions', String(s.sessions.started), `${s.sessions.completed} completed · ${s.sessions.failed} failed · ${s.sessions.aborted} aborted${s.sessions_not_started ? ` · ${s.sessions_not_started} not started` : ''}`),
     card('Turns', String(s.turns.completed + s.turns.failed + s.turns.aborted), `${s.turns.completed} completed · ${s.turns.failed} failed · ${s.turns.aborted} aborted`),
-    card('Errors', String(errorsTotal), errorsTotal ? counts(s.errors) : 'no error events'),
+    card(
+      'Errors',
+      String(errorsTotal),
+      (errorsTotal ? counts(codes) : 'no error events') + (failedWithReason ? ` · ${failedWithReason} failed session${failedWithReason === 1 ? '' : 's'} (reasons under errors)` : ''),
+    ),
     card(
       'Cost per connected minute',
       c ? usd(c.usdPerConnectedMinute) : '–',
@@ -168,13 +177,25 @@ export function pacingSection(d: ReportData): string {
   );
 }
 
+/** Failed sessions by outcome and reason, with a hint per reason; empty when none failed with a reason. */
+function failuresTable(errors: Record<string, number>): string {
+  const groups = failureGroups(errors);
+  if (groups.length === 0) return '';
+  return table(
+    ['Sessions', 'Outcome', 'Reason', 'Hint'],
+    groups.map((g) => [String(g.count), esc(g.outcome), esc(g.reason), esc(failureHint(g.reason) ?? '–')]),
+    { numeric: [0], caption: 'Failed sessions, by reason' },
+  );
+}
+
 /** Errors and outcomes. */
 export function errorsSection(d: ReportData): string {
   const s = d.summary;
   return section(
     'errors',
     'Errors and outcomes',
-    `<p><b>Error events</b> (by code): ${counts(s.errors)}</p>` +
+    `<p><b>Error events</b> (by code): ${counts(errorCodeCounts(s.errors))}</p>` +
+      failuresTable(s.errors) +
       `<p><b>Turns not completed</b> (by code): ${counts(s.turns.by_error_code)}</p>` +
       `<p><b>Turns by status</b>: ${counts(s.turns.by_status)}</p>` +
       `<p><b>Sessions by outcome</b>: ${counts(s.sessions.by_outcome)}</p>` +

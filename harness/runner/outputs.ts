@@ -29,7 +29,7 @@ export interface ConformanceCounts {
  */
 export interface RunSummaryWithRunner extends RunSummary {
   /**
-   * Harness `first_audio` stamp minus the mock's send stamp of the same delta (MEASUREMENT.md,
+   * Harness `first_audio` stamp minus the mock's send stamp of the same delta (docs/measurement.md,
    * "Ground truth from the mock"), ms; null when the target is not the embedded mock.
    */
   measurement_error_ms: {

@@ -57,6 +57,11 @@ export interface RunOptions {
   now?: () => Date;
   /** Check conformance of every connection. Default true. */
   conformance?: boolean;
+  /**
+   * Receives one-line warnings before anything starts (a URL target with no credential). Never
+   * given a key. Default: dropped.
+   */
+  onWarning?: (line: string) => void;
 }
 
 /** What a run produced. */
@@ -102,7 +107,8 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
   const env = opts.env ?? process.env;
   const emit = (e: RunEvent): void => opts.onEvent?.(e);
   const now = opts.now ?? (() => new Date());
-  const target = resolveTarget(scenario.target, scenario.headers, env);
+  const target = resolveTarget(scenario.target, scenario.headers, env, scenario.apiKeyEnv);
+  if (target.warning !== null) opts.onWarning?.(target.warning);
 
   const corpusDir = opts.corpusDir ?? BUNDLED_CORPUS_DIR;
   const { manifest } = await readManifest(corpusDir);

@@ -8,6 +8,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
 import { silenceFrame } from '../audio/prepare-clip.ts';
 import { Recorder } from '../metrics/recorder.ts';
+import { failureErrorKey } from '../metrics/summary-failures.ts';
 import { startEventLoopMonitor, type EventLoopReport } from '../metrics/self-check.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
 import { createPacer, type PacerStats } from '../pacer/pacer.ts';
@@ -79,6 +80,17 @@ export interface ShardDeps {
   readonly transportFactory?: (plan: SessionPlan) => Transport;
 }
 
+/**
+ * A session the harness's own close cut short: outcome `aborted`, without the failure the driver
+ * recorded for that close (it was ours, not the target's).
+ */
+function asAborted(s: SessionResult): SessionResult {
+  const { failure, ...rest } = s;
+  const errors = { ...s.errors };
+  if (failure) delete errors[failureErrorKey(s.outcome, failure.reason)];
+  return { ...rest, outcome: 'aborted', errors };
+}
+
 /** Starts a shard's sessions at their arrival times. */
 export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): ShardHandle {
   const { scenario } = spec;
@@ -114,7 +126,7 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
       sink.onTurn(turn, recorder.recordTurn(turn));
     },
     onSession: (s, findings) => {
-      const session = cutShort.has(s.sessionIndex) ? { ...s, outcome: 'aborted' } : s;
+      const session = cutShort.has(s.sessionIndex) ? asAborted(s) : s;
       // Not-started sessions never ran: they are counted by the runner, not as failed sessions.
       if (session.outcome !== NOT_STARTED) recorder.recordSession(session);
       sink.onSession(session, findings);

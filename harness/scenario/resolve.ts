@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../common/errors.ts';
+import { isKnownNonReasoningModel, isReasoningModel } from '../../common/protocol/models.ts';
 import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
@@ -35,6 +36,7 @@ export { defaultSendLagBudgetMs };
 
 const FLAG_OF_FIELD: Record<string, string> = {
   target: '--target',
+  api_key_env: '--api-key-env',
   sessions: '--sessions',
   duration_s: '--duration',
   turns_per_session: '--turns',
@@ -79,6 +81,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
     flagged.add(field);
   };
   if (o.target !== undefined) set('target', o.target);
+  if (o.apiKeyEnv !== undefined) set('api_key_env', o.apiKeyEnv);
   if (o.sessions !== undefined) set('sessions', flagValue(o.sessions));
   if (o.duration !== undefined) set('duration_s', flagValue(o.duration));
   if (o.turns !== undefined) set('turns_per_session', flagValue(o.turns));
@@ -122,7 +125,7 @@ function toTurnDetection(td: NonNullable<ScenarioFile['turn_detection']>): TurnD
 }
 
 /** Cross-field defaults and checks on a schema-valid file. Returns the scenario or field problems. */
-function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { scenario?: ResolvedScenario; problems: FieldProblem[] } {
+function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagged: ReadonlySet<string>): { scenario?: ResolvedScenario; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const add = (p: FieldPath, message: string): void => void problems.push({ path: p, message });
 
@@ -130,10 +133,15 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { sc
 
   const kind = f.kind;
   const model = f.model ?? DEFAULT_MODELS[kind];
-  const reasoningModel = kind === 'realtime' && model.startsWith('gpt-realtime-2');
+  // gpt-realtime-2, -2.1 and -2.1-mini (and their snapshots) reason; an unknown name (a deployment)
+  // may be any model, so only names known to have no reasoning refuse an effort.
+  const reasoningModel = kind === 'realtime' && isReasoningModel(model);
   const efforts: EffortKey[] = f.efforts ?? [reasoningModel ? 'low' : 'none'];
   efforts.forEach((e, i) => {
     if (kind !== 'realtime' && e !== 'none') add(['efforts', i], `expected 'none' for kind ${kind} (reasoning applies to realtime sessions), got '${e}'`);
+    else if (e !== 'none' && isKnownNonReasoningModel(model)) {
+      add(['efforts', i], `expected 'none' for model ${model}, which has no reasoning (efforts apply to gpt-realtime-2, gpt-realtime-2.1 and gpt-realtime-2.1-mini), got '${e}'`);
+    }
   });
 
   const think = typeof f.think_time_ms === 'number' ? { minMs: f.think_time_ms, maxMs: f.think_time_ms } : { minMs: f.think_time_ms.min, maxMs: f.think_time_ms.max };
@@ -160,6 +168,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string): { sc
     sourceLabel: source.label,
     target: f.target,
     headers: { ...f.headers },
+    apiKeyEnv: f.api_key_env === undefined ? null : { name: f.api_key_env, from: flagged.has('api_key_env') ? '--api-key-env' : `${source.label}: api_key_env` },
     mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s, priority: f.mock.priority },
     model,
     kind,
@@ -217,7 +226,7 @@ export function resolveScenario(raw: unknown, source: ScenarioSource, overrides:
     throw new ConfigError('E_SCENARIO', problems);
   }
   const fileName = source.path ? path.basename(source.path).replace(/\.(ya?ml|json)$/i, '') : 'inline';
-  const { scenario, problems: fieldProblems } = finish(parsed.data, source, fileName);
+  const { scenario, problems: fieldProblems } = finish(parsed.data, source, fileName, flagged);
   for (const p of fieldProblems) problems.push(where(p.path) + p.message);
   if (problems.length > 0 || !scenario) throw new ConfigError('E_SCENARIO', problems);
   Object.assign(scenario.headers, flagHeaders);

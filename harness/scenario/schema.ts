@@ -124,6 +124,8 @@ export const scenarioFileSchema = z.strictObject({
   description: z.string().default(''),
   target: z.string().refine(isTarget, { error: 'expected mock, openai or a ws:// or wss:// URL' }).default('mock'),
   headers: z.record(z.string(), z.string()).default({}),
+  /** The environment variable holding the API key (its name, never the key). */
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _; not starting with a digit)' }).optional(),
   mock: mockSchema.default({ faults: [], max_session_s: 3600, priority: DEFAULT_MOCK_PRIORITY }),
   model: z.string().min(1).optional(),
   kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),

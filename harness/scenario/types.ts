@@ -53,6 +53,12 @@ export interface ResolvedScenario {
   target: string;
   /** Extra handshake headers (scenario `headers` plus `--header`). Never logged or written. */
   headers: Record<string, string>;
+  /**
+   * `api_key_env` / `--api-key-env`: the environment variable whose value is sent as
+   * `Authorization: Bearer …` (an `Authorization` header wins), and what named it (for messages).
+   * Null: `OPENAI_API_KEY` for `openai`, the mock's non-secret key for the mock, no key for a URL.
+   */
+  apiKeyEnv: { name: string; from: string } | null;
   /** Options of the embedded mock (ignored for other targets). */
   mock: { seed: number; latencyProfilePath: string | null; faults: readonly string[]; maxSessionS: number; priority: MockPriority };
   model: string;
@@ -99,6 +105,8 @@ export interface ResolvedScenario {
 export interface ScenarioOverrides {
   /** `--target mock|openai|URL`. */
   target?: string;
+  /** `--api-key-env NAME` (sets `api_key_env`). */
+  apiKeyEnv?: string;
   /** `--sessions N`. */
   sessions?: string | number;
   /** `--duration S` (sets `duration_s`). */

@@ -1,7 +1,7 @@
 /**
  * One connection of a session: opens the transport, parses every inbound frame once (the parser
  * never throws), shows it to the observer (conformance rules), settles handshake waits, then hands
- * it to the driver. Stamps connect and configure times (MEASUREMENT "Connect", "configure").
+ * it to the driver. Stamps connect and configure times (docs/measurement.md, "Derived metrics").
  */
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { serializeClientEvent } from '../protocol/client-events.ts';
@@ -10,6 +10,31 @@ import { TransportError, type Transport } from '../transport/transport.ts';
 
 /** Why opening or configuring a connection failed. */
 export type OpenFailure = 'connect_failed' | 'connect_timeout' | 'closed' | 'configure_failed' | 'configure_timeout';
+
+/** Why {@link Connection.open} or {@link Connection.configure} failed, for the session's record. */
+export interface OpenFailureInfo {
+  kind: OpenFailure;
+  /** Short stable code: `http_401`, `ECONNREFUSED`, `tls`, `handshake_timeout`, `close_3000`, an error code… */
+  detail: string | null;
+  /** One line for people: status and body excerpt, errno, close code and reason, error event. */
+  reason: string;
+}
+
+/** Longest error message kept in a failure reason, characters. */
+const MESSAGE_CHARS = 160;
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MESSAGE_CHARS ? `${flat.slice(0, MESSAGE_CHARS - 1)}…` : flat;
+}
+
+/** `error invalid_api_key: Incorrect API key provided…` from an `error` event. */
+function describeError(event: unknown): { code: string | null; text: string } {
+  const e = (event as { error?: { code?: unknown; type?: unknown; message?: unknown } }).error;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.type === 'string' ? e.type : null;
+  const message = typeof e?.message === 'string' ? clip(e.message) : '';
+  return { code, text: `error ${code ?? 'without code'}${message ? `: ${message}` : ''}` };
+}
 
 /** Hooks of a {@link Connection}. */
 export interface ConnectionHooks {
@@ -36,8 +61,13 @@ export class Connection {
   openedUs: number | null = null;
   closedUs: number | null = null;
   closeCode: number | null = null;
-  /** Why {@link open} failed, with detail (transport error code / HTTP status / error code). */
-  failure: { kind: OpenFailure; detail: string | null } | null = null;
+  /** Close reason given with {@link closeCode}. */
+  closeReason = '';
+  /** Why {@link open} or {@link configure} failed. */
+  failure: OpenFailureInfo | null = null;
+  /** The first `error` event before `session.created` (a refused key arrives this way, §1.2). */
+  private earlyError: { code: string | null; text: string } | null = null;
+  private createdSeen = false;
   private index = 0;
   private waiters: Waiter[] = [];
 
@@ -51,6 +81,7 @@ export class Connection {
       if (this.closedUs !== null) return;
       this.closedUs = this.clock.nowUs();
       this.closeCode = code;
+      this.closeReason = reason;
       for (const w of this.waiters.splice(0)) {
         this.clock.clearTimeout(w.timer);
         w.resolve(null);
@@ -84,18 +115,26 @@ export class Connection {
       this.cancelWaits();
       if (outcome === 'timeout') {
         this.transport.close(1000, 'OK');
-        this.failure = { kind: 'connect_timeout', detail: null };
+        this.failure = { kind: 'connect_timeout', detail: 'connect_timeout', reason: `the WebSocket upgrade did not complete within ${timeoutMs} ms (timeouts.connect_ms)` };
+      } else if (outcome instanceof TransportError) {
+        const detail = outcome.httpStatus !== null ? `http_${outcome.httpStatus}` : (outcome.errno ?? outcome.code);
+        this.failure = { kind: 'connect_failed', detail, reason: outcome.message };
       } else {
-        const detail = outcome instanceof TransportError ? (outcome.httpStatus !== null ? `http_${outcome.httpStatus}` : outcome.code) : 'network';
-        this.failure = { kind: 'connect_failed', detail };
+        this.failure = { kind: 'connect_failed', detail: 'network', reason: clip(outcome instanceof Error ? outcome.message : String(outcome)) };
       }
       return null;
     }
     this.openedUs = this.clock.nowUs();
     const event = await created;
     if (!event) {
-      this.failure = { kind: this.closedUs !== null ? 'closed' : 'connect_timeout', detail: this.closeCode !== null ? `close_${this.closeCode}` : null };
-      if (this.closedUs === null) this.transport.close(1000, 'OK');
+      const early = this.earlyError ? `${this.earlyError.text}; then ` : '';
+      if (this.closedUs !== null) {
+        const why = this.closeReason ? ` "${clip(this.closeReason)}"` : '';
+        this.failure = { kind: 'closed', detail: this.earlyError?.code ?? `close_${this.closeCode}`, reason: `${early}closed ${this.closeCode}${why} before session.created` };
+      } else {
+        this.failure = { kind: 'connect_timeout', detail: this.earlyError?.code ?? 'no_session_created', reason: `${early}no session.created within ${timeoutMs} ms of connecting (timeouts.connect_ms)` };
+        this.transport.close(1000, 'OK');
+      }
       return null;
     }
     const session = (event.kind === 'known' ? (event.event as { session?: { id?: unknown } }).session : undefined) ?? {};
@@ -118,8 +157,15 @@ export class Connection {
     this.send(update);
     const event = await answer;
     if (!event || event.kind !== 'known' || event.type !== 'session.updated') {
-      const code = event && event.kind === 'known' ? ((event.event as { error?: { code?: unknown } }).error?.code ?? null) : null;
-      this.failure = { kind: event ? 'configure_failed' : this.closedUs !== null ? 'closed' : 'configure_timeout', detail: typeof code === 'string' ? code : null };
+      if (event) {
+        const e = describeError(event.kind === 'known' ? event.event : null);
+        this.failure = { kind: 'configure_failed', detail: e.code, reason: `session.update refused: ${e.text}` };
+      } else if (this.closedUs !== null) {
+        const why = this.closeReason ? ` "${clip(this.closeReason)}"` : '';
+        this.failure = { kind: 'closed', detail: `close_${this.closeCode}`, reason: `closed ${this.closeCode}${why} before session.updated` };
+      } else {
+        this.failure = { kind: 'configure_timeout', detail: null, reason: `no session.updated within ${timeoutMs} ms of session.update (timeouts.connect_ms)` };
+      }
       return null;
     }
     return (event.receivedUs - sentUs) / 1000;
@@ -171,6 +217,10 @@ export class Connection {
 
   private receive(raw: string | Buffer, receivedUs: number): void {
     const event = parseServerEvent(raw, receivedUs, this.index++);
+    if (event.kind === 'known' && !this.createdSeen) {
+      if (event.type === 'session.created') this.createdSeen = true;
+      else if (event.type === 'error') this.earlyError ??= describeError(event.event);
+    }
     this.hooks.observe?.(event);
     if (this.waiters.length > 0) {
       for (const w of this.waiters) {

@@ -9,9 +9,11 @@
  * per session counters, the recovery records and a capped text history for re-seeding.
  */
 import type { Clock } from '../../common/clock.ts';
-import type { FaultKind, Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
+import type { FaultKind, Pacer, SessionFailure, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
+import { failureErrorKey } from '../metrics/summary-failures.ts';
 import { buildSilenceFrame, ClientEventBuilder, translationFramesOf } from '../protocol/client-events.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
+import { redactSecrets } from '../transport/failure-reason.ts';
 import type { Transport } from '../transport/transport.ts';
 import { Connection } from './connection.ts';
 import { ConversationHistory } from './history.ts';
@@ -72,6 +74,7 @@ export function runSession(plan: SessionPlan, deps: SessionDeps): Promise<Sessio
 interface LostConnection {
   fault: FaultKind | null;
   code: number;
+  reason: string;
   atUs: number;
   turnIndex: number | null;
   turnsLost: number;
@@ -101,6 +104,10 @@ class SessionDriver implements SessionHost {
   private expiredSeen = false;
   private lost: LostConnection | null = null;
   private outcome: SessionOutcome = 'completed';
+  /** Why the last {@link openConnection} failed (credentials removed). */
+  private openFailure: SessionFailure | null = null;
+  /** Why the session failed, once it did. */
+  private failure: SessionFailure | null = null;
   private readonly sleepers = new Set<() => void>();
 
   constructor(
@@ -125,6 +132,7 @@ class SessionDriver implements SessionHost {
       const opened = await this.openConnection();
       if (opened !== true) {
         this.outcome = opened;
+        this.failure = this.openFailure;
         return this.result();
       }
       if (this.engine instanceof TranslationEngine) await this.translationLoop(this.engine);
@@ -249,16 +257,20 @@ class SessionDriver implements SessionHost {
         if (conn === this.live) this.engine.dispatch(e);
         else if (e.kind === 'known' && e.type === 'error') this.errorSeen(errorCode(e.event));
       },
-      closed: (code) => this.onClosed(conn, code),
+      closed: (code, reason) => this.onClosed(conn, code, reason),
     });
     this.connections.push(conn);
     this.expiredSeen = false;
     const connectMs = await conn.open(this.plan.connectTimeoutMs);
-    if (connectMs === null) return conn.failure?.kind === 'connect_timeout' ? 'connect_timeout' : 'connect_failed';
+    if (connectMs === null) {
+      this.noteOpenFailure(conn);
+      return conn.failure?.kind === 'connect_timeout' ? 'connect_timeout' : 'connect_failed';
+    }
     ctx.sessionId = conn.sessionId;
     this.lastSessionId = conn.sessionId;
     const configureMs = await conn.configure(this.builder.sessionUpdate(this.plan), this.plan.connectTimeoutMs);
     if (configureMs === null) {
+      this.noteOpenFailure(conn);
       conn.close(1000, 'OK');
       const kind = conn.failure?.kind;
       return kind === 'configure_failed' ? 'configure_failed' : kind === 'closed' ? 'closed_by_server' : 'configure_timeout';
@@ -280,7 +292,12 @@ class SessionDriver implements SessionHost {
     return true;
   }
 
-  private onClosed(conn: Connection, code: number): void {
+  private noteOpenFailure(conn: Connection): void {
+    const f = conn.failure;
+    if (f) this.openFailure = { kind: f.kind, code: f.detail, reason: redactSecrets(f.reason, this.plan.headers) };
+  }
+
+  private onClosed(conn: Connection, code: number, reason: string): void {
     if (conn !== this.live) return;
     this.closeCode = code;
     this.live = null;
@@ -290,7 +307,7 @@ class SessionDriver implements SessionHost {
     const fault = faultOfClose(code, this.expiredSeen);
     const turnIndex = this.engine.openTurns.find((t) => t.milestones.turnStartUs !== null)?.turnIndex ?? null;
     const turnsLost = this.engine.connectionLost(fault ?? `close_${code}`);
-    this.lost = { fault, code, atUs: this.clock.nowUs(), turnIndex, turnsLost };
+    this.lost = { fault, code, reason, atUs: this.clock.nowUs(), turnIndex, turnsLost };
     this.wake();
   }
 
@@ -299,8 +316,10 @@ class SessionDriver implements SessionHost {
     const lost = this.lost;
     this.lost = null;
     if (!lost) return false;
+    const closed = `closed ${lost.code}${lost.reason ? ` "${redactSecrets(lost.reason, this.plan.headers).slice(0, 160)}"` : ''}`;
     if (lost.fault === null) {
       this.outcome = 'closed_by_server';
+      this.failure = { kind: 'closed', code: `close_${lost.code}`, reason: `connection ${closed} during the session` };
       return false;
     }
     const rec = this.log.begin(lost.fault, lost.turnIndex, `close_${lost.code}`, lost.atUs);
@@ -320,6 +339,14 @@ class SessionDriver implements SessionHost {
     }
     rec.fail(this.clock.nowUs(), lost.turnsLost);
     this.outcome = this.stopping ? 'stopped' : 'reconnect_failed';
+    if (this.outcome === 'reconnect_failed') {
+      const last = this.openFailure;
+      this.failure = {
+        kind: last?.kind ?? 'closed',
+        code: last?.code ?? lost.fault,
+        reason: `${lost.fault} (${closed}), then ${last ? `reconnecting failed: ${last.reason}` : 'no reconnect (recovery off)'}`,
+      };
+    }
     return false;
   }
 
@@ -375,9 +402,14 @@ class SessionDriver implements SessionHost {
       turnsFailed: this.turnsFailed,
       outcome: this.outcome,
       closeCode: this.closeCode,
-      errors: this.errors,
+      errors: { ...this.errors },
     };
     if (this.log.records.length > 0) result.recoveries = this.log.records;
+    if (this.failure !== null && this.outcome !== 'completed' && this.outcome !== 'stopped') {
+      result.failure = this.failure;
+      const key = failureErrorKey(this.outcome, this.failure.reason);
+      result.errors[key] = (result.errors[key] ?? 0) + 1;
+    }
     return result;
   }
 }

@@ -27,19 +27,26 @@ export interface Transport {
 }
 
 /** Why a connection could not be opened. */
-export type TransportErrorCode = 'handshake_timeout' | 'http_status' | 'network' | 'closed_before_open';
+export type TransportErrorCode = 'handshake_timeout' | 'http_status' | 'network' | 'tls' | 'closed_before_open';
 
-/** A failure to open a connection (a transport failure: counted, not a protocol finding). */
+/**
+ * A failure to open a connection (a transport failure: counted, not a protocol finding). Its
+ * `message` is one line for people (status and body excerpt, errno, TLS code, close code) with
+ * every credential removed (failure-reason.ts).
+ */
 export class TransportError extends Error {
   /** Stable code. */
   readonly code: TransportErrorCode;
   /** HTTP status of a rejected upgrade, when there was one. */
   readonly httpStatus: number | null;
+  /** The system or TLS error code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`), when there was one. */
+  readonly errno: string | null;
 
-  constructor(code: TransportErrorCode, message: string, httpStatus: number | null = null) {
+  constructor(code: TransportErrorCode, message: string, httpStatus: number | null = null, errno: string | null = null) {
     super(message);
     this.name = 'TransportError';
     this.code = code;
     this.httpStatus = httpStatus;
+    this.errno = errno;
   }
 }

@@ -104,6 +104,33 @@ describe('WsTransport', () => {
     t.close();
   });
 
+  it('a refused upgrade keeps its status and a short excerpt of the JSON error body, with the key redacted', async () => {
+    const url = await httpServer((_req, res) => {
+      const body = JSON.stringify({ error: { message: 'Incorrect API key provided: sk-secret-echoed-back. Get one at https://platform.openai.com', type: 'invalid_request_error', code: 'invalid_api_key' } });
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const err = (await new WsTransport({ url, headers: { Authorization: 'Bearer sk-secret-echoed-back' }, clock: new ManualClock(0) }).connect().catch((e: unknown) => e)) as TransportError;
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ code: 'http_status', httpStatus: 401 });
+    expect(err.message).toMatch(/^HTTP 401 Unauthorized: invalid_api_key: Incorrect API key provided: \[redacted\]/);
+    expect(err.message).not.toContain('echoed');
+  });
+
+  it('a plain-text refusal body is cut to one short line; a body that never ends does not hold the failure back', async () => {
+    const url = await httpServer((req, res) => {
+      res.writeHead(req.url?.startsWith('/slow') ? 503 : 404, { 'content-type': 'text/plain' });
+      if (req.url?.startsWith('/slow')) res.write('still thinking');
+      else res.end(`not here\n${'x'.repeat(500)}`);
+    });
+    const notFound = (await new WsTransport({ url, clock: new ManualClock(0) }).connect().catch((e: unknown) => e)) as TransportError;
+    expect(notFound.message).toMatch(/^HTTP 404 Not Found: not here x+…$/);
+    expect(notFound.message.length).toBeLessThan(200);
+    // The body of /slow never ends: the failure comes after REFUSED_BODY_WAIT_MS with what arrived.
+    const slow = (await new WsTransport({ url: `${url}slow`, clock: new ManualClock(0) }).connect().catch((e: unknown) => e)) as TransportError;
+    expect(slow.message).toBe('HTTP 503 Service Unavailable: still thinking');
+  });
+
   it('rejects with http_status when the upgrade is refused, without leaking headers', async () => {
     const url = await httpServer((_req, res) => {
       res.writeHead(403);
@@ -129,6 +156,7 @@ describe('WsTransport', () => {
       (e: unknown) => e,
     );
     expect((err as TransportError).code).toBe('handshake_timeout');
+    expect((err as TransportError).message).toBe('opening handshake timed out after 100 ms (no HTTP answer to the upgrade)');
   });
 
   it('rejects with network when nothing listens', async () => {
@@ -139,5 +167,15 @@ describe('WsTransport', () => {
       (e: unknown) => e,
     );
     expect((err as TransportError).code).toBe('network');
+    expect((err as TransportError).errno).toBe('ECONNREFUSED');
+    expect((err as TransportError).message).toMatch(/^ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  });
+
+  it('rejects with tls and the TLS error when wss:// meets a server that does not speak TLS', async () => {
+    const url = (await httpServer(() => {})).replace(/^ws:/, 'wss:');
+    const err = (await new WsTransport({ url, clock: new ManualClock(0) }).connect().catch((e: unknown) => e)) as TransportError;
+    expect(err.code).toBe('tls');
+    // OpenSSL's reason; the errno (EPROTO on Node 20) is not the point.
+    expect(err.message).toMatch(/^TLS \S+: wrong version number$/);
   });
 });

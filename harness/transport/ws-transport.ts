@@ -4,7 +4,9 @@
  * Headers are never logged or put into error messages.
  */
 import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../common/clock.ts';
+import { httpStatusReason, networkReason, redactSecrets } from './failure-reason.ts';
 import { TransportError, type CloseListener, type MessageListener, type Transport } from './transport.ts';
 
 /** Options of {@link WsTransport}. */
@@ -30,6 +32,15 @@ export interface WsTransportOptions {
   /** Largest inbound frame accepted, bytes; a larger one closes the socket with 1009. Default 256 MiB. */
   maxPayloadBytes?: number;
 }
+
+/**
+ * How long the body of a refused upgrade is read for its excerpt, ms (real time, like the
+ * handshake timeout): a server that sends its status but never ends the body must not hold the
+ * failure back. Bodies of real refusals (a JSON error) arrive with the status.
+ */
+export const REFUSED_BODY_WAIT_MS = 500;
+/** Bytes of a refused upgrade's body read for its excerpt. */
+const REFUSED_BODY_MAX_BYTES = 4096;
 
 /** Default inbound frame cap: far above any real Realtime frame (MBs at most), far below memory trouble. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
@@ -63,6 +74,14 @@ export class WsTransport implements Transport {
       });
       this.ws = ws;
       let settled = false;
+      const headers = this.opts.headers ?? {};
+      const fail = (err: TransportError): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      /** Set while the body of a refused upgrade is read: finishes the failure with what arrived. */
+      let finishRefusal: (() => void) | null = null;
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         // Stamp first: this is the receive time every milestone is measured with.
         const receivedUs = this.opts.clock.nowUs();
@@ -74,16 +93,44 @@ export class WsTransport implements Transport {
         settled = true;
         resolve();
       });
+      // A refused upgrade (401, 404, …): keep the status and a short excerpt of the body, which
+      // says why (wrong path, bad key). With this listener `ws` leaves the request to us.
+      ws.once('unexpected-response', (_req: unknown, res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const finish = (): void => {
+          if (finishRefusal === null) return;
+          finishRefusal = null;
+          clearTimeout(timer);
+          res.removeAllListeners('data');
+          res.resume();
+          const body = Buffer.concat(chunks).subarray(0, REFUSED_BODY_MAX_BYTES).toString('utf8');
+          fail(new TransportError('http_status', redactSecrets(httpStatusReason(status, res.statusMessage, body), headers), status));
+          ws.terminate();
+        };
+        finishRefusal = finish;
+        const timer = setTimeout(finish, REFUSED_BODY_WAIT_MS);
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size >= REFUSED_BODY_MAX_BYTES) finish();
+        });
+        res.once('end', finish);
+        res.once('error', finish);
+        res.once('close', finish);
+      });
       ws.on('error', (err: Error) => {
+        if (finishRefusal) return finishRefusal();
         if (settled) return; // after open, the 'close' that follows reports the failure
-        settled = true;
-        reject(toTransportError(err));
+        fail(toTransportError(err, headers, this.opts.handshakeTimeoutMs ?? 10_000));
       });
       ws.once('close', (code: number, reason: Buffer) => {
         this.closed = true;
+        if (finishRefusal) return finishRefusal();
         if (!settled) {
-          settled = true;
-          reject(new TransportError('closed_before_open', `connection closed before opening (code ${code})`));
+          const why = reason.length > 0 ? ` ${JSON.stringify(redactSecrets(reason.toString('utf8'), headers))}` : '';
+          fail(new TransportError('closed_before_open', `connection closed during the opening handshake (code ${code}${why})`));
           return;
         }
         if (this.opened) this.closeListener(code, reason.toString('utf8'));
@@ -132,9 +179,13 @@ export class WsTransport implements Transport {
   }
 }
 
-function toTransportError(err: Error): TransportError {
+function toTransportError(err: Error, headers: Readonly<Record<string, string>>, handshakeTimeoutMs: number): TransportError {
+  // Without an 'unexpected-response' listener `ws` words a refused upgrade like this.
   const status = /Unexpected server response: (\d{3})/.exec(err.message);
-  if (status) return new TransportError('http_status', `upgrade rejected with HTTP ${status[1]}`, Number(status[1]));
-  if (/handshake has timed out/i.test(err.message)) return new TransportError('handshake_timeout', 'opening handshake timed out');
-  return new TransportError('network', `connection failed: ${err.message}`);
+  if (status) return new TransportError('http_status', `HTTP ${status[1]}`, Number(status[1]));
+  if (/handshake has timed out/i.test(err.message)) {
+    return new TransportError('handshake_timeout', `opening handshake timed out after ${handshakeTimeoutMs} ms (no HTTP answer to the upgrade)`);
+  }
+  const n = networkReason(err);
+  return new TransportError(n.tls ? 'tls' : 'network', redactSecrets(n.reason, headers), null, n.errno);
 }

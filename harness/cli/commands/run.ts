@@ -15,6 +15,7 @@ import type { RegisterCommand } from './index.ts';
 /** Flag values as commander gives them. */
 export interface RunFlags {
   target?: string;
+  apiKeyEnv?: string;
   sessions?: string;
   duration?: string;
   turns?: string;
@@ -37,6 +38,7 @@ export interface RunFlags {
 export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: string = process.cwd()): Promise<ResolvedScenario> {
   const overrides: ScenarioOverrides = { header: flags.header ?? [] };
   if (flags.target !== undefined) overrides.target = flags.target;
+  if (flags.apiKeyEnv !== undefined) overrides.apiKeyEnv = flags.apiKeyEnv;
   if (flags.sessions !== undefined) overrides.sessions = flags.sessions;
   if (flags.duration !== undefined) overrides.duration = flags.duration;
   if (flags.turns !== undefined) overrides.turns = flags.turns;
@@ -63,6 +65,7 @@ export async function runCommand(name: string, flags: RunFlags, io: CliIo): Prom
       env: io.env,
       stopSignal: io.stopSignal,
       conformance: flags.conformance,
+      onWarning: (line) => io.err(line),
       ...(progress ? { onEvent: progress.listener } : {}),
     });
     progress?.stop();
@@ -88,7 +91,8 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .command('run')
     .description('Replay the corpus into concurrent Realtime sessions and measure time to first audio per reasoning effort')
     .argument('[scenario]', `scenario name (scenarios/NAME.yaml) or file path`, DEFAULT_SCENARIO)
-    .option('--target <target>', 'mock (embedded mock, default), openai (OPENAI_API_KEY), or a ws:// / wss:// URL')
+    .option('--target <target>', 'mock (embedded mock, default), openai (OPENAI_API_KEY), or a ws:// / wss:// URL (a server root such as ws://host:port gets /v1/realtime)')
+    .option('--api-key-env <var>', 'environment variable holding the API key, sent as Authorization: Bearer (default OPENAI_API_KEY for --target openai; none for a URL)')
     .option('--sessions <n>', 'concurrent sessions (closed model) or total sessions (arrival rate)')
     .option('--duration <s>', 'run length, seconds')
     .option('--turns <n>', 'turns per session')
