@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for the mock: same seed, same event stream (ARCHITECTURE.md §9).
+ * Seeded pseudo-random numbers for the mock: same seed, same event stream.
  *
  * Generator: sfc32 (Chris Doty-Humphrey's "small fast chaotic" 32-bit generator, passes PractRand to
  * terabytes), its 128-bit state filled by the cyrb128 string hash of the seed key. A fork's key is

@@ -1,5 +1,5 @@
 /**
- * The one module that builds every outbound client event (ARCHITECTURE example 1). Each builder
+ * The one module that builds every outbound client event (README, Architecture). Each builder
  * returns a plain object checked with `satisfies` against the official `openai` client event type,
  * carrying a client `event_id` of the form `rth_<kind>_<n>` so an `error` event's `error.event_id`
  * can be traced back to what the harness sent (§4.1). Serialize with {@link serializeClientEvent}.

@@ -1,5 +1,5 @@
 /**
- * The one module that parses every inbound server event (ARCHITECTURE example 3: parse, don't
+ * The one module that parses every inbound server event (README, Architecture: parse, don't
  * crash; keep the raw next to the typed). One `JSON.parse` per event and a `type` lookup; no deep
  * validation here — the conformance rules judge shapes and order.
  */

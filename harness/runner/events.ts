@@ -1,6 +1,6 @@
 /**
- * What a run tells its listeners as it goes (ARCHITECTURE example 7: the run emits events,
- * presentation subscribes). Listeners are called synchronously on the main thread and must be
+ * What a run tells its listeners as it goes (the run emits events, presentation
+ * subscribes). Listeners are called synchronously on the main thread and must be
  * cheap: a turn event arrives for every finished turn.
  */
 import type { SessionResult, TurnResult } from '../contract.ts';

@@ -1,6 +1,6 @@
 /**
- * The session driver: where the event builder, the parser and the transport meet (ARCHITECTURE
- * example 1). One call of {@link runSession} runs one planned session: connect (stamp connect
+ * The session driver: where the event builder, the parser and the transport meet (README,
+ * Architecture). One call of {@link runSession} runs one planned session: connect (stamp connect
  * start) → `session.created` (connectMs) → `session.update` → `session.updated` (configureMs) →
  * the planned turns (turn-engine.ts / translation.ts) → a clean close with 1000. Faults are
  * recovered per recovery.ts and recorded in `SessionResult.recoveries`.

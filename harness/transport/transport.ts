@@ -1,5 +1,5 @@
 /**
- * The transport seam (ARCHITECTURE example 2): moves text frames to and from a target and stamps
+ * The transport seam: moves text frames to and from a target and stamps
  * receive times. It knows nothing about event types; the session driver is where frames become
  * events. Implementations: {@link WsTransport} (real sockets) and {@link ScriptedTransport} (tests).
  */
