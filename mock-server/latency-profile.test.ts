@@ -9,6 +9,7 @@ import {
   DEFAULT_LATENCY_PROFILE,
   drawDelayMs,
   drawFirstAudioDelayMs,
+  latencyForModel,
   loadLatencyProfile,
   parseLatencyProfile,
   scaleLatencyProfile,
@@ -166,5 +167,77 @@ describe('scaleLatencyProfile', () => {
     expect(drawFirstAudioDelayMs(zero, 'xhigh', 1, new SeededRng(1))).toBe(0);
     expect(zero.audio.deltaMs / zero.audio.realtimeFactor).toBe(0);
     expect(() => scaleLatencyProfile(p, -1)).toThrow(RangeError);
+  });
+});
+
+describe('per-model sections', () => {
+  const MINI = 'gpt-realtime-2.1-mini';
+
+  it('the default profile documents a section for each gpt-realtime-2.1 model, each timed like gpt-realtime-2 (an assumption)', () => {
+    const p = DEFAULT_LATENCY_PROFILE;
+    expect(Object.keys(p.models ?? {}).sort()).toEqual(['gpt-realtime-2.1', MINI]);
+    for (const model of ['gpt-realtime-2.1', MINI]) {
+      const view = latencyForModel(p, model);
+      expect(view.name).toBe(`default/${model}`);
+      expect(view.firstAudio).toEqual(p.firstAudio);
+      expect(view.models).toBeUndefined();
+      // Every section is explained, and marked as an assumption, in the file's sources.
+      expect(p.sources.find((s) => s.startsWith(`models.${model}:`))).toMatch(/Assumption: no time to first audio has been published/);
+    }
+    // gpt-realtime-2 itself and unknown models get the top level, unchanged.
+    expect(latencyForModel(p, 'gpt-realtime-2')).toBe(p);
+    expect(latencyForModel(p, 'my-azure-deployment')).toBe(p);
+  });
+
+  it('applies a section to its model and its dated snapshots only, merged over the top level', () => {
+    const p = parseLatencyProfile(
+      {
+        firstAudio: { efforts: { low: { medianMs: 1500, p95Ms: 2500 } } },
+        models: { [MINI]: { $comment: 'measured', firstAudio: { efforts: { minimal: { medianMs: 700 } } }, commentaryProbability: { low: 1 } } },
+      },
+      'lab.json',
+    );
+    const mini = latencyForModel(p, MINI);
+    expect(mini.name).toBe(`lab/${MINI}`);
+    expect(mini.firstAudio.efforts.minimal).toEqual({ medianMs: 700, p95Ms: 1680 });
+    // What the section does not set comes from the file's top level, which came from the default.
+    expect(mini.firstAudio.efforts.low).toEqual({ medianMs: 1500, p95Ms: 2500 });
+    expect(mini.commentaryProbability).toEqual({ ...p.commentaryProbability, low: 1 });
+    expect(latencyForModel(p, `${MINI}-2026-12-01`)).toBe(mini);
+    expect(latencyForModel(p, 'gpt-realtime-2.1').firstAudio.efforts.minimal).toEqual(p.firstAudio.efforts.minimal);
+    expect(latencyForModel(p, 'gpt-realtime-2')).toBe(p);
+    // The default's sections survive the merge; comments do not reach the stored section.
+    expect(Object.keys(p.models ?? {}).sort()).toEqual(['gpt-realtime-2.1', MINI]);
+    expect(p.models?.[MINI]).toEqual({ firstAudio: { efforts: { minimal: { medianMs: 700 } } }, commentaryProbability: { low: 1 } });
+  });
+
+  it('reports a bad section under models.<name>, including problems that only its merged view has', () => {
+    const err = configError(() =>
+      parseLatencyProfile(
+        {
+          models: {
+            [MINI]: { firstAudio: { efforts: { high: { medianMs: 1000 } } } },
+            'gpt-realtime-2.1': { name: 'x', laterTurnFactor: -1 },
+            other: 3,
+          },
+        },
+        'lab.json',
+      ),
+    );
+    const text = err.problems.join('\n');
+    expect(text).toMatch(/^lab\.json: models\.gpt-realtime-2\.1-mini\.firstAudio\.efforts\.high\.medianMs: expected a median above medium's 1825 ms/m);
+    expect(text).toMatch(/^lab\.json: models\.gpt-realtime-2\.1\.name: unknown field/m);
+    expect(text).toMatch(/^lab\.json: models\.other: expected an object, got 3/m);
+    expect(configError(() => parseLatencyProfile({ models: [] }, 'l.json')).message).toMatch(/^l\.json: models: expected an object/);
+  });
+
+  it('scaleLatencyProfile scales what a section sets', () => {
+    const p = parseLatencyProfile({ models: { [MINI]: { firstAudio: { efforts: { minimal: { medianMs: 700 } } }, textDeltaIntervalMs: 50, audio: { realtimeFactor: 2 } } } }, 'lab.json');
+    const s = latencyForModel(scaleLatencyProfile(p, 0.01), MINI);
+    expect(s.firstAudio.efforts.minimal.medianMs).toBeCloseTo(7, 9);
+    expect(s.firstAudio.efforts.minimal.p95Ms).toBeCloseTo(16.8, 9);
+    expect(s.textDeltaIntervalMs).toBeCloseTo(0.5, 9);
+    expect(s.audio.realtimeFactor).toBeCloseTo(200, 9);
+    expect(latencyForModel(p, MINI).firstAudio.efforts.minimal.medianMs).toBe(700);
   });
 });

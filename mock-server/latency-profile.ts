@@ -4,11 +4,14 @@
  * are log-normal, fitted to a median and a p95, and drawn from the session's seeded {@link Rng}, so
  * one seed gives one timeline. The default profile lives in `profiles/default-latency.json` with its
  * sources; users calibrate with their own JSON file (`rth mock --latency FILE`), which is merged over
- * the default, so a file may set only the fields it changes.
+ * the default, so a file may set only the fields it changes. A profile may hold per-model sections
+ * (`models`), each a partial profile merged over the top-level values for sessions of that model
+ * ({@link latencyForModel}); the top level is what every other model gets.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../common/errors.ts';
+import { baseModelName } from '../common/protocol/models.ts';
 import { REASONING_EFFORTS, type ReasoningEffort } from '../common/protocol/types.ts';
 import type { Rng } from './contract.ts';
 import defaultProfileJson from './profiles/default-latency.json' with { type: 'json' };
@@ -39,6 +42,24 @@ export interface LatencyProfile {
   audio: { deltaMs: number; realtimeFactor: number };
   /** Spacing of transcript / text deltas, ms. */
   textDeltaIntervalMs: number;
+  /**
+   * Per-model sections, by model name: what differs for sessions of that model, merged over the
+   * fields above ({@link latencyForModel}). Absent or `{}`: every model gets the top level.
+   */
+  models?: Readonly<Record<string, LatencyOverrides>>;
+}
+
+/**
+ * What a per-model section may change: any timing field of {@link LatencyProfile}, partially (e.g.
+ * only `firstAudio.efforts.low.medianMs`). Not `name`, `sources` or `models`.
+ */
+export interface LatencyOverrides {
+  responseCreatedMs?: Partial<DelayDistribution>;
+  firstAudio?: { default?: Partial<DelayDistribution>; efforts?: Partial<Record<ReasoningEffort, Partial<DelayDistribution>>> };
+  laterTurnFactor?: number;
+  commentaryProbability?: Partial<Record<ReasoningEffort, number>>;
+  audio?: Partial<LatencyProfile['audio']>;
+  textDeltaIntervalMs?: number;
 }
 
 const ERROR_CODE = 'E_LATENCY_PROFILE';
@@ -56,16 +77,20 @@ function isObject(v: unknown): v is Json {
 /** Validates a complete profile object, collecting every problem as `file: path: what was expected`. */
 class Checker {
   readonly problems: string[] = [];
-  constructor(private readonly file: string) {}
+  /** `prefix` goes before every field path (`models.<name>.` inside a per-model section). */
+  constructor(
+    private readonly file: string,
+    private readonly prefix = '',
+  ) {}
 
   problem(path: string, expected: string, got: unknown): void {
-    this.problems.push(`${this.file}: ${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
+    this.problems.push(`${this.file}: ${this.prefix}${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
   }
 
   /** Reports fields of `obj` not in `known` (keys starting with `$`, e.g. `$comment`, are allowed). */
   unknown(obj: Json, path: string, known: readonly string[]): void {
     for (const k of Object.keys(obj)) {
-      if (!known.includes(k) && !k.startsWith('$')) this.problems.push(`${this.file}: ${path ? `${path}.` : ''}${k}: unknown field (expected one of ${known.join(', ')})`);
+      if (!known.includes(k) && !k.startsWith('$')) this.problems.push(`${this.file}: ${this.prefix}${path ? `${path}.` : ''}${k}: unknown field (expected one of ${known.join(', ')})`);
     }
   }
 
@@ -98,13 +123,19 @@ class Checker {
   }
 }
 
-const TOP_FIELDS = ['name', 'sources', 'responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs'] as const;
+/** The fields a per-model section may set. */
+const TIMING_FIELDS = ['responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs'] as const;
+const TOP_FIELDS = ['name', 'sources', ...TIMING_FIELDS, 'models'] as const;
 
-function checkProfile(v: unknown, file: string): LatencyProfile {
-  const c = new Checker(file);
+/**
+ * Validates a complete profile. `prefix` is set when checking one model's merged view, whose
+ * problems are then reported under `models.<name>.`; such a view has no `models` of its own.
+ */
+function checkProfile(v: unknown, file: string, prefix = ''): LatencyProfile {
+  const c = new Checker(file, prefix);
   const o = c.object(v, '(root)');
   if (!o) throw new ConfigError(ERROR_CODE, c.problems);
-  c.unknown(o, '', TOP_FIELDS);
+  c.unknown(o, '', prefix === '' ? TOP_FIELDS : TOP_FIELDS.filter((f) => f !== 'models'));
   if (typeof o.name !== 'string' || o.name === '') c.problem('name', 'a non-empty string', o.name);
   if (!Array.isArray(o.sources) || !o.sources.every((s) => typeof s === 'string')) c.problem('sources', 'an array of strings', o.sources);
   const fa = c.object(o.firstAudio, 'firstAudio') ?? {};
@@ -132,8 +163,47 @@ function checkProfile(v: unknown, file: string): LatencyProfile {
     },
     textDeltaIntervalMs: c.number(o.textDeltaIntervalMs, 'textDeltaIntervalMs', 0, 60_000, 'a number of ms in [0, 60000]'),
   };
+  // Model sections are checked once the top level is sound, so each problem is reported once, under
+  // the section that causes it (a section's merged view inherits everything else from the top level).
+  if (prefix === '' && o.models !== undefined && c.problems.length === 0) profile.models = checkModelSections(o, file, c);
   if (c.problems.length > 0) throw new ConfigError(ERROR_CODE, c.problems);
   return profile;
+}
+
+/** Drops `$`-prefixed keys (comments) at every level, leaving a plain copy. */
+function withoutComments(v: unknown): unknown {
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('$')).map(([k, x]) => [k, withoutComments(x)]));
+}
+
+/**
+ * Checks `root.models`: an object of sections keyed by model name, each setting only timing fields,
+ * and each giving a valid profile once merged over the top level. Problems go to `c`.
+ */
+function checkModelSections(root: Json, file: string, c: Checker): Record<string, LatencyOverrides> {
+  const models = c.object(root.models, 'models');
+  if (!models) return {};
+  const top: Json = { ...root };
+  delete top.models;
+  const out: Record<string, LatencyOverrides> = {};
+  for (const [model, section] of Object.entries(models)) {
+    if (model.startsWith('$')) continue;
+    const path = `models.${model}`;
+    if (model.trim() === '') c.problem('models', 'model names that are not blank', model);
+    const s = c.object(section, path);
+    if (!s) continue;
+    const before = c.problems.length;
+    c.unknown(s, path, TIMING_FIELDS);
+    if (c.problems.length > before) continue;
+    try {
+      checkProfile(mergeOver(top, s), file, `${path}.`);
+      out[model] = withoutComments(s) as LatencyOverrides;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      c.problems.push(...err.problems);
+    }
+  }
+  return out;
 }
 
 /**
@@ -180,6 +250,32 @@ export async function loadLatencyProfile(path: string): Promise<LatencyProfile> 
   return parseLatencyProfile(json, path);
 }
 
+/** Views already built by {@link latencyForModel}, per profile object and model name. */
+const modelViews = new WeakMap<LatencyProfile, Map<string, LatencyProfile>>();
+
+/**
+ * The profile a session of `model` uses: `p` with the model's section (`p.models`) merged over its
+ * top-level fields, named `<name>/<section>`. The section is looked up by the exact name, then by
+ * the name without a `-YYYY-MM-DD` snapshot date (`gpt-realtime-2.1-mini-2026-12-01` uses the
+ * `gpt-realtime-2.1-mini` section). No section: `p` itself. The result has no `models`. Views are
+ * cached per profile object, so every session of a model shares one; do not mutate them.
+ */
+export function latencyForModel(p: LatencyProfile, model: string): LatencyProfile {
+  const sections = p.models;
+  if (!sections) return p;
+  const key = Object.hasOwn(sections, model) ? model : baseModelName(model);
+  if (!Object.hasOwn(sections, key)) return p;
+  let views = modelViews.get(p);
+  if (!views) modelViews.set(p, (views = new Map()));
+  let view = views.get(key);
+  if (!view) {
+    const { models: _models, ...top } = p;
+    view = { ...(mergeOver(top, sections[key]) as LatencyProfile), name: `${p.name}/${key}` };
+    views.set(key, view);
+  }
+  return view;
+}
+
 /**
  * One draw, ms, from the log-normal with the given median and p95 (σ = ln(p95/median) / 1.645),
  * using one `rng.normal` deviate clamped to ±4σ. A zero median always gives 0.
@@ -205,10 +301,35 @@ function scaleDelay(d: DelayDistribution, f: number): DelayDistribution {
   return { medianMs: d.medianMs * f, p95Ms: d.p95Ms * f };
 }
 
+/** {@link scaleDelay} for a section's partial delay: scales the numbers it sets. */
+function scalePartialDelay(d: Partial<DelayDistribution>, f: number): Partial<DelayDistribution> {
+  const out: Partial<DelayDistribution> = {};
+  if (d.medianMs !== undefined) out.medianMs = d.medianMs * f;
+  if (d.p95Ms !== undefined) out.p95Ms = d.p95Ms * f;
+  return out;
+}
+
+/** A per-model section scaled as {@link scaleLatencyProfile} scales a profile (only what it sets). */
+function scaleOverrides(o: LatencyOverrides, f: number): LatencyOverrides {
+  const out: LatencyOverrides = structuredClone(o);
+  if (o.responseCreatedMs) out.responseCreatedMs = scalePartialDelay(o.responseCreatedMs, f);
+  if (o.firstAudio) {
+    const efforts = o.firstAudio.efforts;
+    out.firstAudio = {
+      ...(o.firstAudio.default ? { default: scalePartialDelay(o.firstAudio.default, f) } : {}),
+      ...(efforts ? { efforts: Object.fromEntries(Object.entries(efforts).map(([e, d]) => [e, scalePartialDelay(d, f)])) } : {}),
+    };
+  }
+  if (o.audio?.realtimeFactor !== undefined) out.audio = { ...o.audio, realtimeFactor: f === 0 ? Infinity : o.audio.realtimeFactor / f };
+  if (o.textDeltaIntervalMs !== undefined) out.textDeltaIntervalMs = o.textDeltaIntervalMs * f;
+  return out;
+}
+
 /**
  * A copy of `p` with every delay multiplied by `factor` (≥ 0): the delay distributions, the text
  * delta spacing, and the audio delta spacing (by dividing `realtimeFactor`; each delta still carries
- * `deltaMs` of audio). `factor` 0 removes all waiting. Tests use small factors such as 0.01.
+ * `deltaMs` of audio), in the per-model sections too. `factor` 0 removes all waiting. Tests use
+ * small factors such as 0.01.
  */
 export function scaleLatencyProfile(p: LatencyProfile, factor: number): LatencyProfile {
   if (!(factor >= 0 && Number.isFinite(factor))) throw new RangeError(`scaleLatencyProfile: factor must be a finite number ≥ 0, got ${factor}`);
@@ -222,5 +343,6 @@ export function scaleLatencyProfile(p: LatencyProfile, factor: number): LatencyP
     commentaryProbability: { ...p.commentaryProbability },
     audio: { deltaMs: p.audio.deltaMs, realtimeFactor: factor === 0 ? Infinity : p.audio.realtimeFactor / factor },
     textDeltaIntervalMs: p.textDeltaIntervalMs * factor,
+    ...(p.models ? { models: Object.fromEntries(Object.entries(p.models).map(([m, o]) => [m, scaleOverrides(o, factor)])) } : {}),
   };
 }

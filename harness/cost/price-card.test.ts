@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/errors.ts';
+import { isReasoningModel, REASONING_REALTIME_MODELS } from '../../common/protocol/models.ts';
 import { BUNDLED_PRICE_CARD_PATH, loadPriceCard, lookupModel, parsePriceCard } from './price-card.ts';
 
 const bundled = loadPriceCard();
@@ -34,6 +35,12 @@ describe('the bundled price card', () => {
       expect(bundled.models[m]?.kind, m).toBe('tokens');
     for (const m of ['gpt-realtime-translate', 'gpt-realtime-whisper', 'gpt-live-transcribe']) expect(bundled.models[m]?.kind, m).toBe('per_minute');
     for (const [name, m] of Object.entries(bundled.models)) expect(m.source_url, name).toMatch(/^https:\/\//);
+  });
+
+  it("marks as reasoning exactly the realtime models the mock and the scenarios treat as reasoning (gpt-realtime-2, -2.1, -2.1-mini)", () => {
+    const reasoning = Object.entries(bundled.models).filter(([, m]) => m.kind === 'tokens' && m.reasoning).map(([name]) => name);
+    expect(reasoning.sort()).toEqual([...REASONING_REALTIME_MODELS].sort());
+    for (const [name, m] of Object.entries(bundled.models)) if (m.kind === 'tokens') expect(m.reasoning, name).toBe(isReasoningModel(name));
   });
 
   it('carries the §7 values, marks the secondary ones, and leaves unknown prices null', () => {

@@ -1,6 +1,6 @@
 /**
  * The dated price card: USD list prices per model, by token class or per audio minute
- * (realtime-protocol.md §7). A JSON file validated with zod; users can pass their own with
+ * (docs/realtime-protocol.md §7). A JSON file validated with zod; users can pass their own with
  * `--price-card FILE`. A price the card does not know is `null`, and any figure that needs it is
  * reported as `null` with the reason — a price is never guessed.
  */

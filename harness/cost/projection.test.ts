@@ -56,6 +56,20 @@ describe('projectCost', () => {
     expect(p.asOf).toBe('2026-11-24');
   });
 
+  it('prices gpt-realtime-2.1 like gpt-realtime-2 and gpt-realtime-2.1-mini at its own rates, both with reasoning tokens', () => {
+    const p = projectCost(['gpt-realtime-2.1', 'gpt-realtime-2.1-mini'], ['low'], small, card);
+    const [full, mini] = p.rows;
+    expect([full!.model, full!.effort, mini!.model, mini!.effort]).toEqual(['gpt-realtime-2.1', 'low', 'gpt-realtime-2.1-mini', 'low']);
+    // Same card prices as gpt-realtime-2, so the same session as above.
+    expect(full!.usdPerSession).toBeCloseTo(0.081412, 12);
+    // 2.1-mini per 1M: turn 1: 102×0.6 + 300×10 + 300×20 + 75×2.4 = 9 241.2; turn 2: 151×0.6 + 900×10 + 300×20 + 75×2.4 = 15 270.6
+    expect(mini!.usdFirstTurn).toBeCloseTo(0.0092412, 12);
+    expect(mini!.usdLastTurn).toBeCloseTo(0.0152706, 12);
+    expect(mini!.usdPerMinute).toBeCloseTo(0.0122559, 12);
+    expect(mini!.reasoningTokensPerTurn).toBe(DEFAULT_REASONING_TOKENS.low);
+    expect(mini!.reason).toBeNull();
+  });
+
   it('auto caching lowers the cost by the hand-computed amount', () => {
     const r = projectCost(['gpt-realtime-2'], ['minimal'], { ...small, instructionsTokens: 1000, cachedShare: 'auto' }, card).rows[0]!;
     // turn 1: 1002×4 + 300×32 + 300×64 + 45×24 = 33 888; turn 2: 49×4 + 1002×0.4 + 622×32 + 278×0.4 + 300×64 + 45×24 = 40 892

@@ -115,3 +115,21 @@ describe('computeRunCost', () => {
     expect(dur.estimated.minuteSessions).toBe(0);
   });
 });
+
+describe('computeRunCost with the gpt-realtime-2.1 models', () => {
+  it('prices each session at its own model: 2.1 at the gpt-realtime-2 rates, 2.1-mini at its own', () => {
+    const turns = [
+      turn({ sessionIndex: 0, model: 'gpt-realtime-2.1', turnIndex: 1, usage: GUIDE_USAGE, milestones: { responseCreatedUs: 1 } }),
+      turn({ sessionIndex: 1, model: 'gpt-realtime-2.1-mini', turnIndex: 1, usage: GUIDE_USAGE, milestones: { responseCreatedUs: 1 } }),
+    ];
+    const sessions = [session({ sessionIndex: 0, model: 'gpt-realtime-2.1' }), session({ sessionIndex: 1, model: 'gpt-realtime-2.1-mini' })];
+    const cost = computeRunCost(turns, sessions, card);
+    // The guide example: 0.0072056 at gpt-realtime-2 prices; at 2.1-mini's: 55×0.6 + 64×0.06 + 13×10 + 30×2.4 + 91×20 per 1M = 0.00205884
+    expect(cost.groups.map((g) => [g.model, g.effort, g.usd])).toEqual([
+      ['gpt-realtime-2.1', 'low', expect.closeTo(0.0072056, 12)],
+      ['gpt-realtime-2.1-mini', 'low', expect.closeTo(0.00205884, 12)],
+    ]);
+    expect(cost.total.reasons).toEqual([]);
+    expect(cost.total.usd).toBeCloseTo(0.0072056 + 0.00205884, 12);
+  });
+});

@@ -9,7 +9,7 @@ export function session(over: Partial<SessionResult> = {}): SessionResult {
   return metricsSession({ connectedMs: 60_000, ...over });
 }
 
-/** The usage example of realtime-protocol.md §6.1 (from the official realtime-costs guide). */
+/** The usage example of docs/realtime-protocol.md §6.1 (from the official realtime-costs guide). */
 export const GUIDE_USAGE = {
   total_tokens: 253,
   input_tokens: 132,

@@ -7,6 +7,7 @@
 import type { RealtimeSessionCreateResponse } from 'openai/resources/realtime/client-secrets';
 import type { AudioTranscription, RealtimeFunctionTool, RealtimeToolsConfigUnion, RealtimeTruncation } from 'openai/resources/realtime/realtime';
 import type { WireAudioFormat } from '../../common/audio/formats.ts';
+import { isReasoningModel } from '../../common/protocol/models.ts';
 import type { ReasoningEffort } from '../../common/protocol/types.ts';
 
 /** `server_vad` with every field present (§5 defaults). */
@@ -121,10 +122,13 @@ export const DEFAULT_SERVER_VAD: ServerVadConfig = Object.freeze({
 /** Default reasoning effort of reasoning models (§3.9: docs say "start with low"). */
 export const DEFAULT_REASONING_EFFORT: ReasoningEffort = 'low';
 
-/** Whether `model` is a reasoning model (`gpt-realtime-2`, `gpt-realtime-2.1`, `gpt-realtime-2.1-mini`, dated variants). */
-export function isReasoningModel(model: string): boolean {
-  return /^gpt-realtime-2(?:$|[.-])/.test(model);
-}
+/**
+ * Whether `model` is a reasoning model (`gpt-realtime-2`, `gpt-realtime-2.1`, `gpt-realtime-2.1-mini`,
+ * dated snapshots and later releases of that line; see common/protocol/models.ts). The mock accepts
+ * any model name in `?model=`; the name decides only whether `reasoning` is supported and which
+ * latency section of the profile applies (`latencyForModel`).
+ */
+export { isReasoningModel };
 
 /** The defaults of a fresh realtime session (§5). `expiresAtS` is unix seconds. */
 export function defaultRealtimeSession(id: string, model: string, expiresAtS: number): EffectiveRealtimeSession {

@@ -4,7 +4,7 @@
  * (item-handlers.ts), responses (responses.ts).
  */
 import type { MockSessionContext, SessionKind, WireEvent } from '../contract.ts';
-import { DEFAULT_LATENCY_PROFILE, type LatencyProfile } from '../latency-profile.ts';
+import { DEFAULT_LATENCY_PROFILE, latencyForModel, type LatencyProfile } from '../latency-profile.ts';
 import { unknownEventType } from '../errors.ts';
 import { defaultRealtimeSession, DEFAULT_MODEL, toWireSession, type EffectiveRealtimeSession, type WireRealtimeSession } from './config.ts';
 import type { ServerEventOf } from '../../common/protocol/types.ts';
@@ -56,7 +56,8 @@ class RealtimeSession implements RealtimeState {
 
   constructor(ctx: MockSessionContext) {
     this.ctx = ctx;
-    this.profile = (ctx.options.latencyProfile as LatencyProfile | null) ?? DEFAULT_LATENCY_PROFILE;
+    // The model never changes within a session (§5), so its latency section is chosen once.
+    this.profile = latencyForModel((ctx.options.latencyProfile as LatencyProfile | null) ?? DEFAULT_LATENCY_PROFILE, ctx.model ?? DEFAULT_MODEL);
     this.toolPlan = ctx.options.toolPlan ?? 'auto';
     const expiresAtS = Math.floor(Date.now() / 1000) + Math.round(ctx.maxSessionS);
     let session = defaultRealtimeSession(ctx.sessionId, ctx.model ?? DEFAULT_MODEL, expiresAtS);

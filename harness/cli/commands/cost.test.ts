@@ -106,6 +106,23 @@ describe('rth cost --minutes-per-month', () => {
     expect(csvRows[1]).toMatch(/^gpt-realtime-2,low,2026-11-24,USD,primary,10000,5,0\.4,0\.4,4,500,auto,30,20,/);
   });
 
+  it('projects gpt-realtime-2.1 and gpt-realtime-2.1-mini at every effort asked, 2.1-mini the cheaper', async () => {
+    const { code, out } = await rth('cost', '--model', 'gpt-realtime-2.1,gpt-realtime-2.1-mini', '--effort', 'minimal,xhigh', '--minutes-per-month', '1000');
+    expect(code).toBe(0);
+    const rows = out.split('\n').filter((l) => l.startsWith('gpt-'));
+    expect(rows.map((l) => l.split(/\s+/).slice(0, 2).join('/'))).toEqual([
+      'gpt-realtime-2.1/minimal',
+      'gpt-realtime-2.1/xhigh',
+      'gpt-realtime-2.1-mini/minimal',
+      'gpt-realtime-2.1-mini/xhigh',
+    ]);
+    const perMonth = (l: string): number => Number(l.match(/\$([\d.,]+) @2026-11-24$/)![1]!.replace(/,/g, ''));
+    for (const l of rows) expect((l.match(/\$[\d.,]+ @2026-11-24/g) ?? []).length, l).toBe(6);
+    expect(perMonth(rows[1]!)).toBeGreaterThan(perMonth(rows[0]!));
+    expect(perMonth(rows[3]!)).toBeGreaterThan(perMonth(rows[2]!));
+    expect(perMonth(rows[2]!)).toBeLessThan(perMonth(rows[0]!));
+  });
+
   it('honours the assumption flags (a per-minute model is independent of them)', async () => {
     const { code, out } = await rth('cost', '--model', 'gpt-realtime-translate', '--minutes-per-month', '1000', '--avg-session-min', '10', '--cached-share', '0.5', '--reasoning-tokens', 'low=10');
     expect(code).toBe(0);
