@@ -43,4 +43,15 @@ describe('scenario models', () => {
     expect(resolveScenario({ model: 'my-deployment' }, source).efforts).toEqual(['none']);
     expect(resolveScenario({ model: 'my-deployment', efforts: ['high'] }, source).efforts).toEqual(['high']);
   });
+
+  it('--model overrides the file and efforts are checked against the model it names', () => {
+    expect(resolveScenario({ model: 'gpt-realtime-2', efforts: ['high'] }, source, { model: 'gpt-realtime-2.1-mini' })).toMatchObject({ model: 'gpt-realtime-2.1-mini', efforts: ['high'] });
+    let problems: readonly string[] = [];
+    try {
+      resolveScenario({ efforts: ['high'] }, source, { model: 'gpt-realtime-mini' });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems.join('\n')).toMatch(/efforts\[0\]: expected 'none' for model gpt-realtime-mini/);
+  });
 });

@@ -36,6 +36,7 @@ export { defaultSendLagBudgetMs };
 
 const FLAG_OF_FIELD: Record<string, string> = {
   target: '--target',
+  model: '--model',
   api_key_env: '--api-key-env',
   sessions: '--sessions',
   duration_s: '--duration',
@@ -82,6 +83,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   };
   if (o.target !== undefined) set('target', o.target);
   if (o.apiKeyEnv !== undefined) set('api_key_env', o.apiKeyEnv);
+  if (o.model !== undefined) set('model', o.model.trim());
   if (o.sessions !== undefined) set('sessions', flagValue(o.sessions));
   if (o.duration !== undefined) set('duration_s', flagValue(o.duration));
   if (o.turns !== undefined) set('turns_per_session', flagValue(o.turns));

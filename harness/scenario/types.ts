@@ -107,6 +107,8 @@ export interface ScenarioOverrides {
   target?: string;
   /** `--api-key-env NAME` (sets `api_key_env`). */
   apiKeyEnv?: string;
+  /** `--model NAME` (sets `model`; efforts are then checked against it). */
+  model?: string;
   /** `--sessions N`. */
   sessions?: string | number;
   /** `--duration S` (sets `duration_s`). */

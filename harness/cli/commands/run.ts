@@ -16,6 +16,7 @@ import type { RegisterCommand } from './index.ts';
 export interface RunFlags {
   target?: string;
   apiKeyEnv?: string;
+  model?: string;
   sessions?: string;
   duration?: string;
   turns?: string;
@@ -39,6 +40,7 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
   const overrides: ScenarioOverrides = { header: flags.header ?? [] };
   if (flags.target !== undefined) overrides.target = flags.target;
   if (flags.apiKeyEnv !== undefined) overrides.apiKeyEnv = flags.apiKeyEnv;
+  if (flags.model !== undefined) overrides.model = flags.model;
   if (flags.sessions !== undefined) overrides.sessions = flags.sessions;
   if (flags.duration !== undefined) overrides.duration = flags.duration;
   if (flags.turns !== undefined) overrides.turns = flags.turns;
@@ -93,6 +95,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .argument('[scenario]', `scenario name (scenarios/NAME.yaml) or file path`, DEFAULT_SCENARIO)
     .option('--target <target>', 'mock (embedded mock, default), openai (OPENAI_API_KEY), or a ws:// / wss:// URL (a server root such as ws://host:port gets /v1/realtime)')
     .option('--api-key-env <var>', 'environment variable holding the API key, sent as Authorization: Bearer (default OPENAI_API_KEY for --target openai; none for a URL)')
+    .option('--model <name>', 'model of the sessions (default per kind: gpt-realtime-2, gpt-4o-transcribe, gpt-realtime-translate); e.g. gpt-realtime-2.1, gpt-realtime-2.1-mini')
     .option('--sessions <n>', 'concurrent sessions (closed model) or total sessions (arrival rate)')
     .option('--duration <s>', 'run length, seconds')
     .option('--turns <n>', 'turns per session')
