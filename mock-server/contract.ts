@@ -170,7 +170,10 @@ export interface MockSessionContext {
   sendError(error: MockErrorSpec): void;
   /** Closes the socket with a close frame (after the queued frames). */
   close(code: number, reason: string): void;
-  /** A timer that is cleared automatically when the connection ends. */
+  /**
+   * A timer on the session's clock, cleared automatically when the connection ends. Never fires
+   * before `delayMs` has passed by `clock.nowUs()` ({@link Clock.setTimeout}), so no drawn delay is short.
+   */
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -186,6 +189,24 @@ export interface SessionKind {
   onEvent(ctx: MockSessionContext, event: WireEvent): void;
   /** The connection ended (either side). Release timers and state. */
   onClose(ctx: MockSessionContext): void;
+}
+
+/** Recorded delays of one response (`rth mock --replay`), ms from the end of the turn it answers. */
+export interface ReplayedDelays {
+  /** To `response.created`. */
+  responseCreatedMs: number;
+  /** To the first audio delta; null when the recorded response had none (the profile's draw is used). */
+  firstAudioMs: number | null;
+  /** To `response.done`; null when not recorded. The mock finishes no earlier than this. */
+  responseDoneMs: number | null;
+}
+
+/** Supplies response delays instead of the latency profile's draws (mock-server/replay/). */
+export interface ResponseTimingSource {
+  /** A realtime session opened: it is given its recording (in the order sessions open). */
+  attach(ctx: MockSessionContext): void;
+  /** The next response's delays for this session, or null when its recording has no more (draws are used). */
+  next(ctx: MockSessionContext): ReplayedDelays | null;
 }
 
 /** Options after defaults (see server.ts `MockServerOptions` for the documented inputs). */
@@ -207,4 +228,6 @@ export interface ResolvedMockOptions {
    * (Added by the realtime session.)
    */
   toolPlan?: 'auto' | 'always' | 'never';
+  /** Recorded response timing to replay (`--replay`), or absent: delays are drawn from the profile. */
+  latencyReplay?: ResponseTimingSource | null;
 }

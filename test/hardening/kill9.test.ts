@@ -20,7 +20,12 @@ import { FAST_PROFILE } from '../mock/helpers.ts';
 import { isAlive } from './proc.ts';
 
 const RTH = fileURLToPath(new URL('../../bin/rth.mjs', import.meta.url));
-/** A turn whose `response.done` left the mock this long before the kill must be on disk. */
+/**
+ * A turn whose `response.done` left the mock this long before the kill must be on disk. The turn
+ * line is written synchronously once the harness has read `response.done` (loopback: well under a
+ * millisecond); 1 s covers the harness's event-loop delay on a loaded 2-core machine (stalls of a
+ * few hundred ms at worst) with room to spare.
+ */
 const DELIVERY_MARGIN_US = 1_000_000;
 
 let dir: string;

@@ -110,7 +110,10 @@ describe('generated script under the k6 test double, against the mock', () => {
     for (const effort of ['low', 'high'] as const) {
       for (const metric of ['ttfa_ms', 'vad_delay_ms', 'response_start_ms', 'first_text_ms', 'turn_ms']) expect(values(run, metric, { effort })).toHaveLength(4);
       for (const metric of ['connect_ms', 'configure_ms', 'send_lag_p99_ms']) expect(values(run, metric, { effort })).toHaveLength(2);
-      // The mock cannot send first audio before its fixed delay after the end of the turn.
+      // The mock cannot send first audio before its fixed delay after the end of the turn. No slack:
+      // the mock's timers never fire early (common/clock.ts), the delay runs from after the turn's
+      // end reached it, and the script's stamps cannot shrink a gap (performance.now(), or whole-ms
+      // Date.now() where that is missing: a difference of floored stamps is at least the floored gap).
       for (const v of values(run, 'ttfa_ms', { effort })) expect(v).toBeGreaterThanOrEqual(FIXED_FIRST_AUDIO_MS[effort]);
     }
     expect(new Set(samplesOf(run, 'ttfa_ms').map((s) => s.tags.turn))).toEqual(new Set(['1', '2']));
@@ -118,6 +121,9 @@ describe('generated script under the k6 test double, against the mock', () => {
     expect([...run.openedBytesByVu.entries()]).toEqual([[1, exported.clipBytes]]);
 
     // The same scenario measured by the harness: medians per effort agree within max(150 ms, 50 %).
+    // Wide on purpose: the double runs in the test's thread next to the mock (which loads code on
+    // its first responses), so its receive stamps can lag by tens to a hundred ms on a loaded
+    // machine; the check is that both measure the same thing, not that the double is precise.
     const harness = await harnessTtfa(scenario, 4);
     for (const effort of ['low', 'high']) {
       const k6 = median(values(run, 'ttfa_ms', { effort }));
@@ -125,7 +131,8 @@ describe('generated script under the k6 test double, against the mock', () => {
       expect(harness[effort]).toHaveLength(4);
       expect(Math.abs(k6 - own)).toBeLessThanOrEqual(Math.max(150, own * 0.5));
     }
-    // Efforts reached the mock: high waits 300 ms longer than low.
+    // Efforts reached the mock: high waits 300 ms longer than low (150: half of it, so lag that
+    // hits one effort's four turns more than the other's cannot hide the difference or fake it).
     expect(median(values(run, 'ttfa_ms', { effort: 'high' })) - median(values(run, 'ttfa_ms', { effort: 'low' }))).toBeGreaterThan(150);
 
     // The double's end-of-test summary reads back through the importer, thresholds all held.
@@ -150,7 +157,7 @@ describe('generated script under the k6 test double, against the mock', () => {
     expect(total(run, 'errors')).toBe(0);
     expect(values(run, 'vad_delay_ms')).toEqual([]); // manual turns have no VAD
     expect(values(run, 'ttfa_ms', { effort: 'low' })).toHaveLength(4);
-    for (const v of values(run, 'ttfa_ms')) expect(v).toBeGreaterThanOrEqual(FIXED_FIRST_AUDIO_MS.low);
+    for (const v of values(run, 'ttfa_ms')) expect(v).toBeGreaterThanOrEqual(FIXED_FIRST_AUDIO_MS.low); // no slack: see above
     // per-vu: every VU opened every clip.
     expect([...run.openedBytesByVu.values()]).toEqual([exported.clipBytes, exported.clipBytes]);
   });

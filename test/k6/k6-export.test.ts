@@ -194,8 +194,8 @@ describe('k6 options', () => {
 
   it("turns the scenario's SLOs into thresholds (<=, per effort) and names every effort's sub-metric", async () => {
     const th = thresholdsFor(await loadScenario('latency-vs-effort'));
-    expect(th['ttfa_ms{effort:minimal}']).toEqual(['p(95)<=2000']);
-    expect(th['ttfa_ms{effort:xhigh}']).toEqual(['p(95)<=5000']);
+    expect(th['ttfa_ms{effort:minimal}']).toEqual(['p(95)<=2700']);
+    expect(th['ttfa_ms{effort:xhigh}']).toEqual(['p(95)<=8100']);
     expect(th.turn_success).toEqual(['rate>=0.98']);
     expect(th['vad_delay_ms{effort:low}']).toEqual(['max>=0']);
     expect(th['turns_failed{effort:high}']).toEqual(['count>=0']);

@@ -117,6 +117,8 @@ describe('client secrets (§1.3)', () => {
     }, 'sk-right');
     expect(status).toBe(200);
     expect(json.value).toMatch(/^ek_[0-9a-f]{32}$/);
+    // Wall-clock seconds: `before` is floored, and the request (milliseconds) may cross a second
+    // boundary; + 2 allows a request of up to a second on a loaded machine.
     expect(json.expires_at).toBeGreaterThanOrEqual(before + 120);
     expect(json.expires_at).toBeLessThanOrEqual(before + 122);
     expect(json.session).toMatchObject({ type: 'realtime', object: 'realtime.session', model: 'gpt-realtime', instructions: 'Speak like a pirate.' });
