@@ -8,7 +8,7 @@
  * session, so the later-turn factor never applies.
  *
  * Two checks, so sampling noise and measurement error are judged apart:
- * - the median of the delays the mock drew (its trace) is within 3 standard errors of the profile
+ * - the median of the delays the mock drew (its trace) is within 4 standard errors of the profile
  *   median (8 log-normal draws, σ 0.25 … 0.39 in log space; standard error of a median ≈ 1.25σ/√n);
  * - the harness's TTFA, split at `speech_stopped` (the mock's VAD decision, from which its
  *   first-audio delay runs): the part after it has a median within 10 % of the profile median +
@@ -102,10 +102,24 @@ describe('effort sweep against the embedded mock', () => {
     expect(s.turns.completed).toBeGreaterThanOrEqual(EFFORTS.length * PER_EFFORT - 2);
   });
 
+  // Sampling and measurement apart again: the profile orders the efforts; 8 draws per effort can
+  // still come out misordered (adjacent efforts here are 0.49 apart in log space, about 2.2 standard
+  // errors of a difference of medians, so ~1.5 % of runs per pair: seen in a fresh-clone run), and
+  // the mock's seeded draws follow the order sessions connect in, which the machine decides. So
+  // the harness's medians are checked against the order of the delays the mock actually took
+  // (its trace), wherever those differ by more than twice the 80 ms measurement tolerance.
   it('orders the TTFA medians by effort', () => {
+    const profileMedians = EFFORTS.map((x) => e.profile.firstAudio.efforts[x].medianMs);
+    expect(profileMedians[0]).toBeLessThan(profileMedians[1]!);
+    expect(profileMedians[1]).toBeLessThan(profileMedians[2]!);
     const m = EFFORTS.map((x) => median(ttfa[x]!));
-    expect(m[0]).toBeLessThan(m[1]!);
-    expect(m[1]).toBeLessThan(m[2]!);
+    const d = EFFORTS.map((x) => median(taken[x]!));
+    for (let i = 0; i < EFFORTS.length; i++) {
+      for (let j = i + 1; j < EFFORTS.length; j++) {
+        if (Math.abs(d[j]! - d[i]!) <= 160) continue;
+        expect(Math.sign(m[j]! - m[i]!), `${EFFORTS[i]} vs ${EFFORTS[j]}: mock took ${d[i]} / ${d[j]} ms, TTFA ${m[i]} / ${m[j]} ms`).toBe(Math.sign(d[j]! - d[i]!));
+      }
+    }
     // The summary's HDR percentiles agree with the raw turns (within HDR's 0.1 % precision and the middle-pair mean).
     for (const x of EFFORTS) {
       const sorted = [...ttfa[x]!].sort((a, b) => a - b);
@@ -131,11 +145,12 @@ describe('effort sweep against the embedded mock', () => {
       { minimal: 1120, medium: 1825, xhigh: 2975 }[x] * FAST_SCALE,
       6,
     );
-    // The draws scatter around the profile: their median stays within 3 standard errors of it.
+    // The draws scatter around the profile: their median stays within 4 standard errors of it
+    // (two-sided, a false alarm in ~6 of 100,000 runs per effort; 3 standard errors would be 0.27 %).
     const sigma = Math.log(e.profile.firstAudio.efforts[x].p95Ms / profileMedianMs) / 1.645;
     const drawnMedian = median(drawn[x]!);
     expect(drawn[x]!.length).toBeGreaterThanOrEqual(PER_EFFORT - 1);
-    expect(Math.abs(Math.log(drawnMedian / profileMedianMs))).toBeLessThanOrEqual((3 * 1.25 * sigma) / Math.sqrt(drawn[x]!.length));
+    expect(Math.abs(Math.log(drawnMedian / profileMedianMs))).toBeLessThanOrEqual((4 * 1.25 * sigma) / Math.sqrt(drawn[x]!.length));
     // The harness measures what the mock did: from its VAD decision, the delay the mock took; before
     // it, at least the silence wait (plus however far behind the mock was in reading the audio).
     expect(afterDecision[x]!.length).toBeGreaterThanOrEqual(PER_EFFORT - 1);
