@@ -128,6 +128,12 @@ export interface TurnResult {
   milestones: TurnMilestones;
   /** Audio deltas of the response in arrival order. */
   audioDeltas: readonly AudioDeltaArrival[];
+  /**
+   * Speech onset in the turn's received audio (common/audio/onset.ts): ms of audio, counted from the
+   * start of the first audio delta, before the first voiced window. Null when the audio has no
+   * onset or there was no audio; absent in records written before onset detection existed.
+   */
+  audioOnsetMs?: number | null;
   /** `response.done.response.usage` as received, or null. */
   usage: Record<string, unknown> | null;
   /** Input transcription usage for the user item, when reported. */

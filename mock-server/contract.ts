@@ -85,6 +85,11 @@ export interface TraceRecord {
   response_done_sent_us: number | null;
   /** The drawn delay from end of turn to first audio that the latency model chose, ms. */
   drawn_first_audio_delay_ms: number | null;
+  /**
+   * Digital silence that led the response's first spoken item (latency profile `leadingSilenceMs`),
+   * ms of audio before its speech; null when the response spoke no audio. Written as null when absent.
+   */
+  leading_silence_ms?: number | null;
 }
 
 /** Where trace records go (a JSONL file, or nowhere). */

@@ -13,7 +13,8 @@ export {
   type DelayDistribution,
 } from './latency-profile.ts';
 export { parseFaultSpecs, NO_FAULTS, type FaultPlan } from './faults.ts';
-export type { TraceRecord } from './contract.ts';
+export type { TraceRecord, ReplayedDelays, ResponseTimingSource } from './contract.ts';
+export { loadRecordedTiming, responseDelaysOf, RecordedTimingSource, type RecordedSessionTiming } from './replay/recorded-timing.ts';
 export { CLIENT_SECRET_TTL } from './http.ts';
 export { REALTIME_CLIENT_EVENTS } from './realtime/session.ts';
 export { ANSWER_TEXTS, TOOL_FOLLOWUP_TEXTS, COMMENTARY_TEXTS } from './realtime/answers.ts';

@@ -9,7 +9,9 @@ import {
   DEFAULT_LATENCY_PROFILE,
   drawDelayMs,
   drawFirstAudioDelayMs,
+  drawLeadingSilenceMs,
   latencyForModel,
+  MAX_LEADING_SILENCE_MS,
   loadLatencyProfile,
   parseLatencyProfile,
   scaleLatencyProfile,
@@ -239,5 +241,44 @@ describe('per-model sections', () => {
     expect(s.textDeltaIntervalMs).toBeCloseTo(0.5, 9);
     expect(s.audio.realtimeFactor).toBeCloseTo(200, 9);
     expect(latencyForModel(p, MINI).firstAudio.efforts.minimal.medianMs).toBe(700);
+  });
+});
+
+describe('leadingSilenceMs', () => {
+  it('defaults to 0 and never draws then, so existing profiles keep their random sequence', () => {
+    expect(DEFAULT_LATENCY_PROFILE.leadingSilenceMs).toEqual({ medianMs: 0, p95Ms: 0 });
+    const rng = new SeededRng(5);
+    const untouched = new SeededRng(5);
+    expect(drawLeadingSilenceMs(DEFAULT_LATENCY_PROFILE, rng)).toBe(0);
+    expect(rng.next()).toBe(untouched.next());
+  });
+
+  it('is exact without spread, log-normal with it, capped, and not scaled by scaleLatencyProfile', () => {
+    const fixed = parseLatencyProfile({ leadingSilenceMs: { medianMs: 300, p95Ms: 300 } }, 'lead.json');
+    expect(drawLeadingSilenceMs(fixed, new SeededRng(1))).toBe(300);
+    const spread = parseLatencyProfile({ leadingSilenceMs: { medianMs: 200, p95Ms: 9000 } }, 'lead.json');
+    const rng = new SeededRng(2);
+    const xs = Array.from({ length: 4000 }, () => drawLeadingSilenceMs(spread, rng));
+    expect(quantile(xs, 0.5)).toBeGreaterThan(180);
+    expect(quantile(xs, 0.5)).toBeLessThan(220);
+    expect(Math.max(...xs)).toBe(MAX_LEADING_SILENCE_MS); // the ±4σ tail reaches past the cap, which holds
+    // Audio content, not a delay: scaling a profile for fast tests keeps it.
+    expect(scaleLatencyProfile(fixed, 0.01).leadingSilenceMs).toEqual({ medianMs: 300, p95Ms: 300 });
+    // A per-model section may set it.
+    const sectioned = parseLatencyProfile({ models: { 'gpt-realtime-2': { leadingSilenceMs: { medianMs: 120, p95Ms: 120 } } } }, 'lead.json');
+    expect(latencyForModel(sectioned, 'gpt-realtime-2').leadingSilenceMs).toEqual({ medianMs: 120, p95Ms: 120 });
+    expect(sectioned.leadingSilenceMs.medianMs).toBe(0);
+  });
+
+  it('rejects bad values naming the file and field', () => {
+    const err = configError(() => parseLatencyProfile({ leadingSilenceMs: { medianMs: -5, p95Ms: 20_000, mean: 1 } }, 'lead.json'));
+    const text = err.problems.join('\n');
+    expect(text).toMatch(/^lead\.json: leadingSilenceMs\.mean: unknown field/m);
+    expect(text).toMatch(/^lead\.json: leadingSilenceMs\.medianMs: expected a number of ms in \[0, 10000\], got -5$/m);
+    expect(text).toMatch(/^lead\.json: leadingSilenceMs\.p95Ms: expected a number of ms in \[0, 10000\], got 20000$/m);
+    const low = configError(() => parseLatencyProfile({ leadingSilenceMs: { medianMs: 300, p95Ms: 100 } }, 'lead.json'));
+    expect(low.problems.join('\n')).toMatch(/leadingSilenceMs\.p95Ms: expected a number ≥ medianMs \(300\), got 100/);
+    const notObject = configError(() => parseLatencyProfile({ leadingSilenceMs: 300 }, 'lead.json'));
+    expect(notObject.problems.join('\n')).toMatch(/leadingSilenceMs: expected an object, got 300/);
   });
 });

@@ -43,6 +43,16 @@ export interface LatencyProfile {
   /** Spacing of transcript / text deltas, ms. */
   textDeltaIntervalMs: number;
   /**
+   * Digital silence that leads each response's audio, ms: the first spoken item of a response
+   * starts with this much silence (its own delta(s)) before the speech, so TTFA to audio onset
+   * trails TTFA to the first delta by it (docs/measurement.md). Audio content, not a delay: it
+   * is not scaled by {@link scaleLatencyProfile} and it plays at real time like the rest.
+   * Drawn per response (from a fork of the response's random stream, so the other draws are
+   * unchanged); a zero median (the default) always gives 0, and median = p95 gives exactly
+   * the median. At most {@link MAX_LEADING_SILENCE_MS}.
+   */
+  leadingSilenceMs: DelayDistribution;
+  /**
    * Per-model sections, by model name: what differs for sessions of that model, merged over the
    * fields above ({@link latencyForModel}). Absent or `{}`: every model gets the top level.
    */
@@ -60,7 +70,11 @@ export interface LatencyOverrides {
   commentaryProbability?: Partial<Record<ReasoningEffort, number>>;
   audio?: Partial<LatencyProfile['audio']>;
   textDeltaIntervalMs?: number;
+  leadingSilenceMs?: Partial<DelayDistribution>;
 }
+
+/** Longest leading silence a profile may ask for (and the most a draw gives), ms. */
+export const MAX_LEADING_SILENCE_MS = 10_000;
 
 const ERROR_CODE = 'E_LATENCY_PROFILE';
 /** z of the 95th percentile of a standard normal. */
@@ -106,12 +120,12 @@ class Checker {
     return NaN;
   }
 
-  delay(v: unknown, path: string): DelayDistribution {
+  delay(v: unknown, path: string, maxMs = 600_000): DelayDistribution {
     const o = this.object(v, path);
     if (!o) return { medianMs: NaN, p95Ms: NaN };
     this.unknown(o, path, ['medianMs', 'p95Ms']);
-    const medianMs = this.number(o.medianMs, `${path}.medianMs`, 0, 600_000, 'a number of ms in [0, 600000]');
-    const p95Ms = this.number(o.p95Ms, `${path}.p95Ms`, 0, 600_000, 'a number of ms in [0, 600000]');
+    const medianMs = this.number(o.medianMs, `${path}.medianMs`, 0, maxMs, `a number of ms in [0, ${maxMs}]`);
+    const p95Ms = this.number(o.p95Ms, `${path}.p95Ms`, 0, maxMs, `a number of ms in [0, ${maxMs}]`);
     if (p95Ms < medianMs) this.problem(`${path}.p95Ms`, `a number ≥ medianMs (${medianMs})`, p95Ms);
     return { medianMs, p95Ms };
   }
@@ -124,7 +138,7 @@ class Checker {
 }
 
 /** The fields a per-model section may set. */
-const TIMING_FIELDS = ['responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs'] as const;
+const TIMING_FIELDS = ['responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs', 'leadingSilenceMs'] as const;
 const TOP_FIELDS = ['name', 'sources', ...TIMING_FIELDS, 'models'] as const;
 
 /**
@@ -162,6 +176,7 @@ function checkProfile(v: unknown, file: string, prefix = ''): LatencyProfile {
       realtimeFactor: c.number(audio.realtimeFactor, 'audio.realtimeFactor', Number.MIN_VALUE, Infinity, 'a number > 0'),
     },
     textDeltaIntervalMs: c.number(o.textDeltaIntervalMs, 'textDeltaIntervalMs', 0, 60_000, 'a number of ms in [0, 60000]'),
+    leadingSilenceMs: c.delay(o.leadingSilenceMs, 'leadingSilenceMs', MAX_LEADING_SILENCE_MS),
   };
   // Model sections are checked once the top level is sound, so each problem is reported once, under
   // the section that causes it (a section's merged view inherits everything else from the top level).
@@ -285,6 +300,19 @@ export function drawDelayMs(d: DelayDistribution, rng: Rng): number {
   const sigma = d.p95Ms > d.medianMs ? Math.log(d.p95Ms / d.medianMs) / Z95 : 0;
   const z = Math.max(-MAX_Z, Math.min(MAX_Z, rng.normal(0, 1)));
   return d.medianMs * Math.exp(sigma * z);
+}
+
+/**
+ * The leading silence of one response, ms ({@link LatencyProfile.leadingSilenceMs}): 0 for a zero
+ * median without drawing; exactly the median when p95 equals it; otherwise a log-normal draw
+ * ({@link drawDelayMs}) capped at {@link MAX_LEADING_SILENCE_MS}. Pass a dedicated fork of the
+ * response's stream so that drawing it does not move the response's other draws.
+ */
+export function drawLeadingSilenceMs(p: LatencyProfile, rng: Rng): number {
+  const d = p.leadingSilenceMs;
+  if (d.medianMs <= 0) return 0;
+  if (d.p95Ms <= d.medianMs) return d.medianMs;
+  return Math.min(MAX_LEADING_SILENCE_MS, drawDelayMs(d, rng));
 }
 
 /**

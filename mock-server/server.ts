@@ -12,7 +12,7 @@ import { monotonicClock, type Clock } from '../common/clock.ts';
 import { ConfigError } from '../common/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
-import type { MockErrorSpec, ResolvedMockOptions, SessionKind, TraceSink } from './contract.ts';
+import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
   callIdUnsupported,
@@ -29,6 +29,7 @@ import { handleHttpRequest } from './http.ts';
 import { SeededIdFactory } from './ids.ts';
 import { DEFAULT_LATENCY_PROFILE, loadLatencyProfile, scaleLatencyProfile, type LatencyProfile } from './latency-profile.ts';
 import { createRealtimeSession } from './realtime/session.ts';
+import { loadRecordedTiming } from './replay/recorded-timing.ts';
 import { SeededRng } from './rng.ts';
 import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
 import { openTraceSink } from './trace.ts';
@@ -63,6 +64,11 @@ export interface MockServerOptions {
   tracePath?: string | null;
   /** When function tools are called under `tool_choice: "auto"`. Default `auto` (on user turns). */
   toolPlan?: 'auto' | 'always' | 'never';
+  /**
+   * Replay the response timing of recorded sessions (a folder of `rth record` JSONL files, or one
+   * file; see replay/recorded-timing.ts) instead of drawing it from the latency profile. Default none.
+   */
+  replay?: string | ResponseTimingSource;
   /** Clock for every timer and stamp. Default {@link monotonicClock}. */
   clock?: Clock;
   /** Close a connection 1008 when its unsent bytes exceed this. Default 8 MiB. */
@@ -190,7 +196,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const clock = options.clock ?? monotonicClock;
   const faultPlan: FaultPlan = parseFaultSpecs(base.faultSpecs);
   const latencyProfile = await resolveLatency(options);
-  const resolved: ResolvedMockOptions = { ...base, latencyProfile };
+  const latencyReplay = typeof options.replay === 'string' ? await loadRecordedTiming(options.replay) : (options.replay ?? null);
+  const resolved: ResolvedMockOptions = { ...base, latencyProfile, latencyReplay };
   let tls: TlsMaterial | null = null;
   if (options.certFile !== undefined && options.keyFile !== undefined) tls = await loadTlsFiles(options.certFile, options.keyFile);
   else if (resolved.tls) tls = await generateSelfSigned(resolved.host);

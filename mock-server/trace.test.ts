@@ -18,6 +18,7 @@ const record = (i: number): TraceRecord => ({
   first_audio_sent_us: i === 0 ? null : 1500 + i,
   response_done_sent_us: 2000 + i,
   drawn_first_audio_delay_ms: 450.5,
+  leading_silence_ms: i === 0 ? null : 300,
 });
 
 let dir: string;

@@ -33,6 +33,7 @@ const FIELDS: readonly (keyof TraceRecord)[] = [
   'first_audio_sent_us',
   'response_done_sent_us',
   'drawn_first_audio_delay_ms',
+  'leading_silence_ms',
 ];
 
 /** One JSONL line (with its newline) for a record, fields in contract order. */

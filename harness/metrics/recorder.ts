@@ -9,14 +9,20 @@ import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
 import { createHistogram, decodeHistogram, encodeHistogram, histogramStats, recordClamped, type Histogram, type HistogramStats } from './histogram.ts';
 import { deriveTurnMetrics, type TurnMetrics } from './turn-metrics.ts';
 
-/** Latency metrics of a turn (µs in histograms, ms in reports). */
-export const TURN_METRICS = ['ttfa', 'vad_delay', 'response_start', 'turn', 'first_text'] as const;
+/**
+ * Latency metrics of a turn (µs in histograms, ms in reports). `ttfa_onset`: TTFA to the audio's
+ * speech onset as a listener hears it (docs/measurement.md).
+ */
+export const TURN_METRICS = ['ttfa', 'ttfa_onset', 'vad_delay', 'response_start', 'turn', 'first_text'] as const;
 /** Latency metrics of a session. */
 export const SESSION_METRICS = ['connect', 'configure'] as const;
 /** A latency metric. */
 export type LatencyMetric = (typeof TURN_METRICS)[number] | (typeof SESSION_METRICS)[number];
-/** Every histogram family: latency metrics plus `audio_rtf` (ratio × 1000). */
-export type MetricName = LatencyMetric | 'audio_rtf';
+/**
+ * Every histogram family: latency metrics, `audio_rtf` (ratio × 1000) and `leading_silence`
+ * (`ttfa_onset − ttfa` per turn, µs; not a latency from the turn's end, so not in {@link TURN_METRICS}).
+ */
+export type MetricName = LatencyMetric | 'audio_rtf' | 'leading_silence';
 /** Turn-index buckets: turn 1 is slower than later turns (connection and context warm-up). */
 export const TURN_BUCKETS = ['1', '2', '3+'] as const;
 /** A turn-index bucket, or `all`. */
@@ -174,12 +180,14 @@ export class Recorder {
 
     const ms: [LatencyMetric, number | null][] = [
       ['ttfa', m.ttfaMs],
+      ['ttfa_onset', m.ttfaOnsetMs],
       ['vad_delay', m.vadDelayMs],
       ['response_start', m.responseStartMs],
       ['first_text', m.firstTextMs],
     ];
     if (result.status === 'completed') ms.push(['turn', m.turnMs]);
     for (const [metric, v] of ms) if (v !== null) this.recordUs(metric, effort, bucket, v * 1000);
+    if (m.leadingSilenceMs !== null) this.recordUs('leading_silence', effort, null, m.leadingSilenceMs * 1000);
     if (result.status === 'completed') {
       if (m.audioRealtimeFactor !== null) recordClamped(this.h('audio_rtf', effort, 'all'), m.audioRealtimeFactor * RTF_SCALE);
       if (m.playbackUnderruns !== null && result.audioDeltas.length > 0) {

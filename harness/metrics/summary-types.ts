@@ -4,6 +4,8 @@
  * unit in the key; effort keys are `minimal` … `xhigh`, or `none` for sessions without reasoning.
  */
 
+import type { Comparisons, MetricCi, UncertaintyInfo } from './summary-uncertainty.ts';
+
 /** Current `schema_version`. */
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -17,6 +19,13 @@ export interface MetricStatsMs {
   p95: number | null;
   p99: number | null;
   max: number | null;
+  /**
+   * Confidence intervals of p50/p90/p95/p99 (added in 0.2; absent in older summaries). The plain
+   * `pNN` fields above keep their meaning (HDR nearest-rank values, whatever the sample size);
+   * `ci.pNN.reason` says when the sample cannot support a percentile, and every display then shows
+   * `n=… too few` instead of the number.
+   */
+  ci?: MetricCi;
 }
 
 /** Per-effort statistics: `<effort> → stats`. */
@@ -53,6 +62,8 @@ export interface RunSummary {
   };
   metrics: {
     ttfa_ms: ByEffort;
+    /** TTFA to the audio's speech onset as a listener hears it (docs/measurement.md); turns without an onset are not counted. */
+    ttfa_onset_ms: ByEffort;
     vad_delay_ms: ByEffort;
     response_start_ms: ByEffort;
     turn_ms: ByEffort;
@@ -63,6 +74,8 @@ export interface RunSummary {
     ttfa_ms_by_turn: Record<string, Record<string, MetricStatsMs>>;
     /** Audio real-time factor (audio received / streaming time), a ratio. */
     audio_rtf: ByEffort;
+    /** Leading silence per turn: `ttfa_onset − ttfa`, ms (how much quiet audio a listener hears before speech). */
+    leading_silence_ms: ByEffort;
     /** Values below 0 recorded as 0, by metric (e.g. a VAD that decided before the last speech frame). */
     negative_clamped: Record<string, number>;
   };
@@ -75,7 +88,20 @@ export interface RunSummary {
   event_loop: { max_stall_ms: number | null; p99_delay_ms: number | null; stall_budget_ms: number };
   /** `error` events and harness/transport errors, by code. */
   errors: Record<string, number>;
-  slo: { passed: boolean; breaches: { metric: string; effort: string | null; stat: string; limit: number; actual: number | null; message: string }[] };
+  slo: {
+    passed: boolean;
+    breaches: { metric: string; effort: string | null; stat: string; limit: number; actual: number | null; message: string; ci?: [number | null, number | null] }[];
+    /**
+     * Percentile limits the run could not show to hold (the interval reaches above the limit, or the
+     * sample is too small for it) without showing a breach. Not a failure (exit code unchanged).
+     * Absent in older summaries.
+     */
+    unproven?: { metric: string; effort: string; stat: string; limit: number; actual: number | null; ci: [number | null, number | null]; message: string }[];
+  };
+  /** What the intervals mean: level, methods, HDR resolution (absent in older summaries). */
+  uncertainty?: UncertaintyInfo;
+  /** Rank comparisons of efforts and of turn 1 vs later turns, per turn metric (absent in older summaries). */
+  comparisons?: Comparisons;
   provenance: {
     tool_version: string;
     git_commit: string | null;

@@ -71,10 +71,10 @@ describe('buildSummary', () => {
     });
     expect(s.provenance).not.toHaveProperty('hostname');
     expect(Object.keys(s.metrics)).toEqual([
-      'ttfa_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms', 'ttfa_ms_by_turn', 'audio_rtf', 'negative_clamped',
+      'ttfa_ms', 'ttfa_onset_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms', 'ttfa_ms_by_turn', 'audio_rtf', 'leading_silence_ms', 'negative_clamped',
     ]);
     const low = s.metrics.ttfa_ms.low!;
-    expect(Object.keys(low)).toEqual(['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max']);
+    expect(Object.keys(low)).toEqual(['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max', 'ci']);
     expect(low.count).toBe(10);
     expect(low.p50! / 1040).toBeCloseTo(1, 2);
     expect(s.metrics.ttfa_ms.high!.max! / 3090).toBeCloseTo(1, 2);
@@ -106,7 +106,11 @@ describe('buildSummary', () => {
     );
     expect(s.slo.passed).toBe(false);
     const msgs = s.slo.breaches.map((b) => b.message);
-    expect(msgs.some((m) => /^ttfa_ms\.high\.p95 = 30\d\d(\.\d+)? > 3000$/.test(m))).toBe(true);
+    // 10 values cannot support a p95 (72 needed at 95 %), but its lower end X(8) = 307x already
+    // exceeds 3000: a breach shown by the interval.
+    expect(msgs.some((m) => /^ttfa_ms\.high\.p95 = n=10 too few: p95 needs at least 72 values at 95%; its 95% CI lower end 30\d\d(\.\d+)? > 3000$/.test(m))).toBe(true);
+    // low's values (1000–1090) are all below 2000, but 10 values cannot show its p95 below it.
+    expect(s.slo.unproven!.map((u) => u.message)).toEqual(['ttfa_ms.low.p95: not shown to hold (n=10 too few: p95 needs at least 72 values at 95%; limit 2000)']);
     expect(msgs).toContain('turn_ms.xhigh.max: no samples (limit 10000)');
     expect(msgs.some((m) => m.startsWith('error_rate = 0.0476 > 0.01 (1 of 21 turns failed)'))).toBe(true);
     // medium is not in the run: skipped; low is within its limit.
@@ -138,10 +142,16 @@ describe('formatSummaryTable', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('PASS: valid run, SLOs met (1 turns failed)');
     expect(text).toMatch(/^TTFA \(ms\)\s+count\s+p50\s+p90\s+p95\s+p99\s+max$/m);
-    expect(text).toMatch(/^ {2}low\s+10\s+10\d\d\.\d/m);
-    expect(text).toMatch(/^ {2}high\s+10\s+30\d\d\.\d/m);
+    // p50 of 10 values: estimate X(5), interval (X(2), X(9)); p90 and up: too few.
+    expect(text).toMatch(/^ {2}low\s+10\s+1040 \[1010, 1080\]\s+n=10 too few\s+n=10 too few\s+n=10 too few\s+1090\.\d$/m);
+    expect(text).toMatch(/^ {2}high\s+10\s+30\d\d \[30\d\d, 30\d\d\]\s+n=10 too few/m);
+    expect(text).toMatch(/^Uncertainty: \[a, b\] = 95% confidence interval/m);
+    // Differences 2000 + 10·(j − i); exact Moses C for 10 vs 10 is 24 (P(U ≤ 23) ≤ 0.025), the 24th
+    // smallest difference is 1970 and the 77th 2030; HDR's bucket tops add about 1 ms.
+    expect(text).toMatch(/^ {2}high vs low: TTFA \+200\d ms \[95% CI \+197\d, \+203\d\], p<0\.001 \(Holm\) — real$/m);
+    expect(text).toMatch(/^ {2}low turns 2\+ vs low turn 1: TTFA .* — not distinguishable$/m);
     expect(text).not.toMatch(/^First text/m); // no samples: no section
-    expect(text).toMatch(/^TTFA by turn, p50\/p95 \(ms\)\s+turn 1\s+turn 2\s+turn 3\+$/m);
+    expect(text).toMatch(/^TTFA p50 by turn \(ms\)\s+turn 1\s+turn 2\s+turn 3\+$/m);
     expect(text).toContain('Errors: session_expired 1');
     expect(text).toContain('Turns not completed, by code: rate_limit_exceeded 1');
     // Pure: same input, same text.

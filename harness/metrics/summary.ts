@@ -6,8 +6,9 @@ import os from 'node:os';
 import type { SloSpec } from '../scenario/schema.ts';
 import { compareEfforts, SESSION_METRICS, TURN_BUCKETS, TURN_METRICS, type MetricName, type Recorder } from './recorder.ts';
 import { judgeRun } from './self-check.ts';
-import { evaluateSlos } from './slo.ts';
-import { SUMMARY_SCHEMA_VERSION, type ByEffort, type RunSummary } from './summary-types.ts';
+import { evaluateSlosWithIntervals } from './slo.ts';
+import { SUMMARY_SCHEMA_VERSION, type ByEffort, type MetricStatsMs, type RunSummary } from './summary-types.ts';
+import { buildComparisons, DEFAULT_CONFIDENCE, histogramCi, uncertaintyInfo } from './summary-uncertainty.ts';
 
 export type { RunSummary, MetricStatsMs, ByEffort } from './summary-types.ts';
 export { SUMMARY_SCHEMA_VERSION } from './summary-types.ts';
@@ -28,6 +29,11 @@ export interface SummaryMeta {
   stallBudgetMs: number;
   /** From the event-loop monitor (worst over workers); null when not monitored. */
   eventLoop: { maxStallMs: number; p99DelayMs: number } | null;
+  /**
+   * Confidence level of every interval, comparison and interval-based SLO verdict, in (0, 1);
+   * default 0.95.
+   */
+  confidence?: number;
   /** SLO thresholds; default none (passed). */
   slo?: SloSpec;
   /** The run was stopped early. Default false. */
@@ -64,9 +70,9 @@ export function redactTarget(target: string): string {
   return url.toString();
 }
 
-function byEffort(recorder: Recorder, metric: MetricName, efforts: readonly string[]): ByEffort {
+function byEffort(recorder: Recorder, metric: MetricName, efforts: readonly string[], level: number): ByEffort {
   const out: ByEffort = {};
-  for (const e of efforts) out[e] = recorder.stats(metric, e);
+  for (const e of efforts) out[e] = { ...recorder.stats(metric, e), ci: histogramCi(recorder.histogram(metric, e), metric, level) };
   return out;
 }
 
@@ -82,16 +88,19 @@ export function buildSummary(recorder: Recorder, meta: SummaryMeta): RunSummary 
     stallBudgetMs: meta.stallBudgetMs,
   });
   const invalidReasons = [...judgement.reasons, ...(meta.extraInvalidReasons ?? [])];
+  const level = meta.confidence ?? DEFAULT_CONFIDENCE;
+  if (!(level > 0 && level < 1)) throw new RangeError(`buildSummary: confidence must be in (0, 1), got ${level}`);
 
   const metrics = {} as RunSummary['metrics'];
-  for (const m of [...TURN_METRICS, ...SESSION_METRICS]) metrics[`${m}_ms`] = byEffort(recorder, m, efforts);
+  for (const m of [...TURN_METRICS, ...SESSION_METRICS]) metrics[`${m}_ms`] = byEffort(recorder, m, efforts, level);
   metrics.ttfa_ms_by_turn = {};
   for (const e of efforts) {
-    const buckets: Record<string, ReturnType<Recorder['stats']>> = {};
-    for (const b of TURN_BUCKETS) buckets[b] = recorder.stats('ttfa', e, b);
+    const buckets: Record<string, MetricStatsMs> = {};
+    for (const b of TURN_BUCKETS) buckets[b] = { ...recorder.stats('ttfa', e, b), ci: histogramCi(recorder.histogram('ttfa', e, b), 'ttfa', level) };
     metrics.ttfa_ms_by_turn[e] = buckets;
   }
-  metrics.audio_rtf = byEffort(recorder, 'audio_rtf', efforts);
+  metrics.audio_rtf = byEffort(recorder, 'audio_rtf', efforts, level);
+  metrics.leading_silence_ms = byEffort(recorder, 'leading_silence', efforts, level);
   metrics.negative_clamped = { ...c.negativeClamped };
 
   const hostname = meta.provenance.hostname === true ? os.hostname() : typeof meta.provenance.hostname === 'string' ? meta.provenance.hostname : undefined;
@@ -136,7 +145,9 @@ export function buildSummary(recorder: Recorder, meta: SummaryMeta): RunSummary 
       stall_budget_ms: meta.stallBudgetMs,
     },
     errors: { ...c.errors },
-    slo: { passed: true, breaches: [] },
+    slo: { passed: true, breaches: [], unproven: [] },
+    uncertainty: uncertaintyInfo(level),
+    comparisons: buildComparisons(recorder, efforts, level),
     provenance: {
       tool_version: meta.provenance.toolVersion,
       git_commit: meta.provenance.gitCommit,
@@ -148,8 +159,8 @@ export function buildSummary(recorder: Recorder, meta: SummaryMeta): RunSummary 
     },
   };
   if (meta.slo) {
-    const breaches = evaluateSlos(summary, meta.slo);
-    summary.slo = { passed: breaches.length === 0, breaches };
+    const { breaches, unproven } = evaluateSlosWithIntervals(summary, meta.slo);
+    summary.slo = { passed: breaches.length === 0, breaches, unproven };
   }
   return summary;
 }

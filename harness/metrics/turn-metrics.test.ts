@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { turn } from './test-fixtures.ts';
-import { deriveTurnMetrics, simulatePlayback } from './turn-metrics.ts';
+import { deriveTurnMetrics, onsetHeardUs, simulatePlayback } from './turn-metrics.ts';
 
 describe('simulatePlayback', () => {
   it('no underrun when every delta arrives before the player needs it', () => {
@@ -46,6 +46,8 @@ describe('deriveTurnMetrics', () => {
     );
     expect(m).toEqual({
       ttfaMs: 1250,
+      ttfaOnsetMs: null, // no onset detected (audioOnsetMs absent)
+      leadingSilenceMs: null,
       vadDelayMs: 512,
       responseStartMs: 530,
       turnMs: 1750,
@@ -84,5 +86,51 @@ describe('deriveTurnMetrics', () => {
   });
   it('a VAD delay can be negative (server ended the turn before the last speech frame was sent)', () => {
     expect(deriveTurnMetrics(turn({ milestones: { speechEndSentUs: 1_000_000, speechStoppedUs: 980_000 } })).vadDelayMs).toBe(-20);
+  });
+});
+
+describe('TTFA to audio onset', () => {
+  it('audio sent faster than real time: the onset is heard at first audio + its audio offset, not when its delta arrived', () => {
+    // Four 100 ms deltas in 3 ms (a WebSocket burst); speech starts 300 ms into the audio.
+    const deltas = [0, 1000, 2000, 3000].map((us) => ({ receivedUs: 5_000_000 + us, durationMs: 100 }));
+    expect(onsetHeardUs(deltas, 5_000_000, 300)).toBe(5_300_000);
+    expect(onsetHeardUs(deltas, 5_000_000, 0)).toBe(5_000_000);
+    expect(onsetHeardUs(deltas, 5_000_000, 400)).toBeNull(); // beyond the audio received
+  });
+
+  it('a stall before the onset delays it: never before the receive stamp of the delta holding it', () => {
+    // 100 ms played, then the player runs dry until the second delta arrives 250 ms after the first.
+    const deltas = [
+      { receivedUs: 0, durationMs: 100 },
+      { receivedUs: 250_000, durationMs: 100 },
+    ];
+    expect(onsetHeardUs(deltas, 0, 130)).toBe(280_000);
+    expect(onsetHeardUs(deltas, 0, 100)).toBe(250_000);
+    expect(onsetHeardUs(deltas, 0, 99)).toBe(99_000);
+  });
+
+  it('derives ttfa_onset from the same reference as TTFA, and the leading silence as their gap', () => {
+    const m = deriveTurnMetrics(
+      turn({
+        mode: 'manual',
+        milestones: { commitSentUs: 1_000_000, firstAudioUs: 1_800_000, responseDoneUs: 1_900_000 },
+        audioDeltas: [
+          { receivedUs: 1_800_000, durationMs: 200 },
+          { receivedUs: 1_801_000, durationMs: 200 },
+        ],
+        audioOnsetMs: 250,
+      }),
+    );
+    expect(m.ttfaMs).toBe(800);
+    expect(m.ttfaOnsetMs).toBe(1050);
+    expect(m.leadingSilenceMs).toBe(250);
+  });
+
+  it('no audio, or audio without an onset, has no onset metrics', () => {
+    expect(deriveTurnMetrics(turn({ milestones: { speechEndSentUs: 0, firstTextUs: 400_000 }, audioOnsetMs: null })).ttfaOnsetMs).toBeNull();
+    const silent = deriveTurnMetrics(turn({ milestones: { speechEndSentUs: 0, firstAudioUs: 500_000 }, audioDeltas: [{ receivedUs: 500_000, durationMs: 100 }], audioOnsetMs: null }));
+    expect(silent.ttfaMs).toBe(500);
+    expect(silent.ttfaOnsetMs).toBeNull();
+    expect(silent.leadingSilenceMs).toBeNull();
   });
 });

@@ -9,6 +9,14 @@ import type { AudioDeltaArrival, TurnResult } from '../contract.ts';
 export interface TurnMetrics {
   /** Time to first audio: `first_audio - reference`. */
   ttfaMs: number | null;
+  /**
+   * Time to first audio as a listener hears it: `audio_onset - reference`, where `audio_onset` is
+   * when a 1× player started at first audio plays the first voiced window ({@link onsetHeardUs}).
+   * Null without an onset (no audio, or none loud enough for 50 ms).
+   */
+  ttfaOnsetMs: number | null;
+  /** `audio_onset - first_audio`: the silence (or near-silence) the listener hears first, ms. */
+  leadingSilenceMs: number | null;
   /** `speech_stopped - speech_end_sent`; VAD turns only (may be negative: the server decided before the last speech frame). */
   vadDelayMs: number | null;
   /** `response_created - reference`. */
@@ -66,6 +74,29 @@ export function simulatePlayback(deltas: readonly AudioDeltaArrival[], startUs: 
   return { underruns, silenceMs: silenceUs / 1000, playbackEndUs: bufferEndUs };
 }
 
+/**
+ * When a 1× player that starts at `startUs` (first audio) and plays `deltas` in arrival order, stalling
+ * when it runs dry (as {@link simulatePlayback}), plays the audio at position `onsetMs` (ms from the
+ * start of the first delta), µs; null when the deltas hold less audio than that.
+ *
+ * The onset lies in the delta that holds that position (the receive stamp of *that* delta, not of
+ * the first delta or of the one that completed the detection, bounds it): the player reaches it at
+ * `max(received, previous delta's end)` plus the offset into it. Without a stall before it, this is
+ * `startUs + onsetMs` — audio sent faster than real time is heard in real time — and it is never
+ * before the delta's receive stamp.
+ */
+export function onsetHeardUs(deltas: readonly AudioDeltaArrival[], startUs: number, onsetMs: number): number | null {
+  let bufferEndUs = startUs;
+  let audioMs = 0;
+  for (const d of deltas) {
+    const playUs = Math.max(d.receivedUs, bufferEndUs);
+    if (onsetMs < audioMs + d.durationMs) return playUs + Math.max(0, onsetMs - audioMs) * 1000;
+    bufferEndUs = playUs + d.durationMs * 1000;
+    audioMs += d.durationMs;
+  }
+  return null;
+}
+
 /** Derives {@link TurnMetrics} from a turn's milestones and audio deltas. */
 export function deriveTurnMetrics(t: TurnResult): TurnMetrics {
   const m = t.milestones;
@@ -73,8 +104,11 @@ export function deriveTurnMetrics(t: TurnResult): TurnMetrics {
   const audioReceivedMs = t.audioDeltas.reduce((sum, d) => sum + d.durationMs, 0);
   const streamMs = sinceMs(m.firstAudioUs, m.responseDoneUs);
   const playback = m.firstAudioUs === null ? null : simulatePlayback(t.audioDeltas, m.firstAudioUs);
+  const onsetUs = m.firstAudioUs === null || t.audioOnsetMs == null ? null : onsetHeardUs(t.audioDeltas, m.firstAudioUs, t.audioOnsetMs);
   return {
     ttfaMs: sinceMs(ref, m.firstAudioUs),
+    ttfaOnsetMs: sinceMs(ref, onsetUs),
+    leadingSilenceMs: sinceMs(m.firstAudioUs, onsetUs),
     vadDelayMs: t.mode === 'manual' ? null : sinceMs(m.speechEndSentUs, m.speechStoppedUs),
     responseStartMs: sinceMs(ref, m.responseCreatedUs),
     turnMs: sinceMs(ref, m.responseDoneUs),

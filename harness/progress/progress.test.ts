@@ -6,7 +6,7 @@ import { createProgress } from './progress.ts';
 import { ProgressState } from './progress-state.ts';
 import { renderLive, renderPlain } from './render.ts';
 
-const metrics = (ttfaMs: number | null) => ({ ttfaMs, vadDelayMs: null, responseStartMs: null, turnMs: null, firstTextMs: null, audioRealtimeFactor: null, audioReceivedMs: 0, playbackUnderruns: null, underrunSilenceMs: null });
+const metrics = (ttfaMs: number | null) => ({ ttfaMs, ttfaOnsetMs: null, leadingSilenceMs: null, vadDelayMs: null, responseStartMs: null, turnMs: null, firstTextMs: null, audioRealtimeFactor: null, audioReceivedMs: 0, playbackUnderruns: null, underrunSilenceMs: null });
 
 function feed(state: { onEvent(e: RunEvent): void }): void {
   state.onEvent({ type: 'started', scenario: 'smoke', target: 'mock', sessions: 3, efforts: ['low', 'high'], workers: 1, outDir: '/o', durationS: 30, runStartUs: 0 });

@@ -101,6 +101,69 @@ describe('compareSummaries', () => {
     expect(text).toMatch(/low\s+p95\s+800\.0\s+900\.0\s+\+100\.0\s+\+12\.5%\s+10%\s+REGRESSION/);
     expect(lines.at(-1)).toBe('REGRESSION: 1 beyond the limits: ttfa.low.p95 +100.0 ms (+12.5%) > 10%');
     const ok = formatComparison(compareSummaries(base, base, { limits: parseRegressionLimits(['ttfa.p95=10%']) }), { baseline: 'a', candidate: 'a' });
-    expect(ok.at(-1)).toBe('OK: no regression beyond the limits (2 checks).');
+    expect(ok.at(-1)).toBe('OK: no regression shown beyond the limits (2 of 2 checks judged).');
+  });
+});
+
+describe('compareSummaries with intervals (recorders)', () => {
+  // Recorders built in the test: the gate then judges by each run's own histograms.
+  async function run(values: number[]): Promise<{ summary: RunSummary; recorder: import('../metrics/recorder.ts').Recorder }> {
+    const { Recorder } = await import('../metrics/recorder.ts');
+    const { buildSummary } = await import('../metrics/summary.ts');
+    const { turn } = await import('../metrics/test-fixtures.ts');
+    const r = new Recorder();
+    for (const v of values) r.recordTurn(turn({ effort: 'low', milestones: { speechEndSentUs: 0, firstAudioUs: v * 1000 } }));
+    const summary = buildSummary(r, {
+      scenario: { name: 't', file: null }, target: 'mock', kind: 'realtime', model: 'm', efforts: ['low'], startedAt: new Date(0), durationS: 1,
+      chunkMs: 20, sendLagBudgetMs: 5, stallBudgetMs: 50, eventLoop: null, provenance: { toolVersion: '0', gitCommit: null, corpus: {}, seed: 1 },
+    });
+    return { summary, recorder: r };
+  }
+  const spread = (base: number, n: number): number[] => Array.from({ length: n }, (_, i) => base + ((i * 37) % 200));
+
+  it('a noisy point difference beyond the limit is not a regression when the intervals overlap', async () => {
+    const b = await run(spread(1000, 30));
+    const c = await run(spread(1020, 30)); // p50 +20 ms, limit 1 %: points say regression, intervals do not
+    const r = compareSummaries(b.summary, c.summary, { limits: parseRegressionLimits(['ttfa.p50=1%']), recorders: { baseline: b.recorder, candidate: c.recorder } });
+    const row = r.rows.find((x) => x.stat === 'p50')!;
+    expect(row.deltaMs!).toBeGreaterThan(10);
+    expect(row.candidateCi!.low!).toBeLessThan(row.baselineCi!.high!);
+    expect(r.regressions).toEqual([]);
+    expect(r.shifts[0]!.verdict).toBe('not distinguishable');
+  });
+
+  it('flags when the candidate lower end exceeds the baseline upper end by the allowance', async () => {
+    // 40 values support a p90 at 95 % (36 needed): judged by non-overlapping intervals.
+    const b = await run(spread(1000, 40));
+    const c = await run(spread(1500, 40));
+    const r = compareSummaries(b.summary, c.summary, { limits: parseRegressionLimits(['ttfa.p90=10%', 'ttfa.p90=1000ms']), recorders: { baseline: b.recorder, candidate: c.recorder } });
+    const row = r.rows.find((x) => x.stat === 'p90')!;
+    expect(row.candidateCi!.low!).toBeGreaterThan(row.baselineCi!.high! * 1.1);
+    expect(row.breached.map((l) => l.raw)).toEqual(['ttfa.p90=10%']);
+    expect(r.shifts[0]!.verdict).toBe('real');
+    const text = formatComparison(r, { baseline: 'a', candidate: 'b' }).join('\n');
+    expect(text).toMatch(/REGRESSION: 1 beyond the limits: ttfa\.low\.p90 candidate lower end \d+(\.\d+)? − baseline upper end \d+(\.\d+)? = \+\d+(\.\d)? ms > 10%/);
+    expect(text).toMatch(/shift candidate low vs baseline low: TTFA \+\d+ ms \[95% CI/);
+  });
+
+  it('judges p50 limits by the shift interval against the allowance', async () => {
+    const b = await run(spread(1000, 30));
+    const c = await run(spread(1500, 30));
+    const r = compareSummaries(b.summary, c.summary, { limits: parseRegressionLimits(['ttfa.p50=100ms', 'ttfa.p50=1000ms']), recorders: { baseline: b.recorder, candidate: c.recorder } });
+    const row = r.rows.find((x) => x.stat === 'p50')!;
+    expect(row.shiftCi![0]).toBeGreaterThan(100);
+    expect(row.shiftCi![0]).toBeLessThan(1000);
+    expect(row.breached.map((l) => l.raw)).toEqual(['ttfa.p50=100ms']);
+  });
+
+  it('calls a percentile the sample cannot support inconclusive, not a regression', async () => {
+    const b = await run(spread(1000, 30));
+    const c = await run(spread(3000, 30));
+    const r = compareSummaries(b.summary, c.summary, { limits: parseRegressionLimits(['ttfa.p99=10%']), recorders: { baseline: b.recorder, candidate: c.recorder } });
+    expect(r.regressions).toEqual([]);
+    expect(r.inconclusive).toHaveLength(1);
+    const lines = formatComparison(r, { baseline: 'a', candidate: 'b' });
+    expect(lines.join('\n')).toMatch(/INCONCLUSIVE: 1 limit could not be judged \(too few values for the interval\): ttfa\.low\.p99 \(10%\)/);
+    expect(lines.join('\n')).toMatch(/n=30 too few/);
   });
 });

@@ -25,4 +25,5 @@ export {
   type CompareRow,
   type RegressionLimit,
 } from './compare.ts';
+export { planTurns, formatPlan, profileShape, runShape, MOCK_PROFILE, PLAN_METHOD, type Plan, type PlanInput } from './plan.ts';
 export { writeK6Report, renderK6ReportHtml, k6CsvRows } from './k6-report.ts';

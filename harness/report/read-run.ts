@@ -161,6 +161,7 @@ export function toTurn(r: unknown): TurnResult | string {
     responseId: strOrNull(r.responseId),
     milestones: Object.fromEntries(MILESTONE_KEYS.map((k) => [k, numOrNull(m[k])])) as unknown as TurnMilestones,
     audioDeltas: deltas,
+    audioOnsetMs: numOrNull(r.audioOnsetMs),
     usage: isObj(r.usage) ? r.usage : null,
     transcriptionUsage: isObj(r.transcriptionUsage) ? r.transcriptionUsage : null,
     toolCalls: finite(r.toolCalls) ? r.toolCalls : 0,

@@ -4,6 +4,7 @@
  */
 import { errorCodeCounts, failureGroups, failureHint } from '../metrics/summary-failures.ts';
 import type { MetricStatsMs } from '../metrics/summary-types.ts';
+import { comparisonLines, percentileCell, uncertaintyLines } from '../metrics/summary-table.ts';
 import {
   activeSessionsChart,
   breakdownChart,
@@ -104,13 +105,17 @@ export function overviewSection(d: ReportData): string {
       c ? `price card of ${esc(c.asOf)}${c.estimatedResponses ? ` · ${c.estimatedResponses} responses estimated` : ''}` : esc(d.costError ?? 'not computed'),
     ),
   ];
-  const ttfaRows = d.efforts.filter((e) => (s.metrics.ttfa_ms[e]?.count ?? 0) > 0).map((e) => `${esc(e)}: p50 <b>${ms(s.metrics.ttfa_ms[e]!.p50, 0)}</b> ms, p95 <b>${ms(s.metrics.ttfa_ms[e]!.p95, 0)}</b> ms`);
+  const ttfaRows = d.efforts
+    .filter((e) => (s.metrics.ttfa_ms[e]?.count ?? 0) > 0)
+    .map((e) => `${esc(e)}: p50 <b>${esc(percentileCell(s.metrics.ttfa_ms[e]!, 'p50', 0))}</b> ms, p95 <b>${esc(percentileCell(s.metrics.ttfa_ms[e]!, 'p95', 0))}</b> ms`);
   const meta = `<p class="meta">Scenario <b>${esc(s.scenario.name)}</b>${s.scenario.file ? ` (${esc(s.scenario.file)})` : ''} · target ${esc(s.target)} · ${esc(s.kind)} <b>${esc(s.model)}</b> · efforts ${esc(s.efforts.join(', ') || '–')} · started ${esc(s.started_at)} · ${s.duration_s.toFixed(1)} s · seed ${s.provenance.seed}</p>`;
   return section('overview', 'Overview', meta + `<div class="kpis">${kpis.join('')}</div>` + (ttfaRows.length ? `<p>TTFA — ${ttfaRows.join(' · ')}</p>` : ''));
 }
 
 const METRIC_ROWS: [keyof ReportData['summary']['metrics'], string, number][] = [
   ['ttfa_ms', 'TTFA (ms)', 1],
+  ['ttfa_onset_ms', 'TTFA to onset (ms)', 1],
+  ['leading_silence_ms', 'Leading silence (ms)', 1],
   ['vad_delay_ms', 'VAD delay (ms)', 1],
   ['response_start_ms', 'Response start (ms)', 1],
   ['first_text_ms', 'First text (ms)', 1],
@@ -124,11 +129,11 @@ const METRIC_ROWS: [keyof ReportData['summary']['metrics'], string, number][] = 
 export function latencySection(d: ReportData): string {
   const rows: string[][] = [];
   for (const [key, title, digits] of METRIC_ROWS) {
-    const m = d.summary.metrics[key] as Record<string, MetricStatsMs>;
+    const m = (d.summary.metrics[key] ?? {}) as Record<string, MetricStatsMs>; // absent in older summaries
     for (const e of d.efforts) {
       const st = m[e];
       if (!st || st.count === 0) continue;
-      rows.push([esc(title), esc(e), String(st.count), ms(st.p50, digits), ms(st.p90, digits), ms(st.p95, digits), ms(st.p99, digits), ms(st.max, digits)]);
+      rows.push([esc(title), esc(e), String(st.count), ...(['p50', 'p90', 'p95', 'p99'] as const).map((k) => esc(percentileCell(st, k, digits))), ms(st.max, digits)]);
     }
   }
   const clamped = Object.entries(d.summary.metrics.negative_clamped);
@@ -136,10 +141,38 @@ export function latencySection(d: ReportData): string {
     'latency',
     'Latency',
     ttfaPercentileChart(d) +
-      table(['Metric', 'Effort', 'Count', 'p50', 'p90', 'p95', 'p99', 'max'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: 'Per metric and effort (HDR histograms, ±0.1 %)' }) +
+      table(['Metric', 'Effort', 'Count', 'p50', 'p90', 'p95', 'p99', 'max'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: 'Per metric and effort (HDR histograms, ±0.1 %); [a, b] = confidence interval of the percentile' }) +
+      uncertaintyNote(d) +
+      differencesTable(d) +
       (clamped.length ? `<p class="muted">Negative values recorded as 0: ${clamped.map(([k, n]) => `${esc(k)} ${n}`).join(', ')} (the VAD decided before the last speech frame was sent; turns.csv keeps the exact values).</p>` : '') +
       ttfaByTurnChart(d) +
       breakdownChart(d),
+  );
+}
+
+/** What the brackets mean and the two other error sources (HDR resolution, harness timing), beside the table. */
+function uncertaintyNote(d: ReportData): string {
+  const lines = uncertaintyLines(d.summary);
+  return lines.length ? `<p class="muted" id="uncertainty">${esc(lines.map((l) => l.trim()).join(' '))}</p>` : '';
+}
+
+/** The rank comparisons (efforts, turn 1 vs later turns) with their verdicts in words. */
+function differencesTable(d: ReportData): string {
+  const c = d.summary.comparisons;
+  if (!c || Object.keys(c).length === 0) return '';
+  const rows: string[][] = [];
+  for (const [metric, list] of Object.entries(c)) {
+    for (const x of list) {
+      const cls = x.verdict === 'real' ? 'good' : 'muted';
+      rows.push([esc(metric), esc(`${x.b} vs ${x.a}`), `${x.n_b} / ${x.n_a}`, ms(x.shift, 1), x.ci ? `${ms(x.ci[0], 1)} … ${ms(x.ci[1], 1)}` : '–', x.p_holm === null ? '–' : esc(x.p_holm.toPrecision(3)), `<span class="${cls}">${esc(x.verdict)}</span>`]);
+    }
+  }
+  const words = comparisonLines(d.summary).slice(2); // without the blank line and the header
+  return (
+    table(['Metric', 'Comparison', 'n', 'Shift', 'Interval', 'p (Holm)', 'Verdict'], rows, {
+      numeric: [2, 3, 4, 5],
+      caption: 'Differences: Hodges–Lehmann shift (second minus first), Moses interval, Mann–Whitney p corrected by Holm within each metric',
+    }) + (words.length ? `<ul class="notes" id="differences">${words.map((w) => `<li>${esc(w.trim())}</li>`).join('')}</ul>` : '')
   );
 }
 

@@ -14,6 +14,7 @@
  * `conversation.item.input_audio_transcription.completed` (or `.failed`) of the turn's item.
  * In a tool turn, first audio/text are the first of the turn across its responses.
  */
+import { onsetOptionsFor, type OnsetOptions } from '../../common/audio/onset.ts';
 import type { TurnStatus } from '../contract.ts';
 import { bytesPerMs } from '../protocol/client-events.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
@@ -38,12 +39,14 @@ export class TurnEngine {
   private readonly manual: boolean;
   private readonly responds: boolean;
   private readonly outBytesPerMs: number;
+  private readonly onsetOptions: OnsetOptions;
   private readonly bargeHost: BargeInHost;
 
   constructor(private readonly host: SessionHost) {
     this.manual = host.plan.turnMode === 'manual';
     this.responds = host.plan.kind === 'realtime';
     this.outBytesPerMs = bytesPerMs(host.plan.format);
+    this.onsetOptions = onsetOptionsFor(host.plan.format);
     this.bargeHost = {
       clock: host.clock,
       builder: host.builder,
@@ -153,6 +156,8 @@ export class TurnEngine {
         if (!t) return;
         const delta = str(e, 'delta') ?? '';
         t.audioDelta(str(e, 'response_id') ?? '', us, base64AudioMs(delta, this.outBytesPerMs), str(e, 'item_id'));
+        // Decodes only until the turn's speech onset is found (one comparison per delta after that).
+        if (t.audioOnsetMs === null) t.detectOnset(delta, this.onsetOptions);
         armBargeIn(t, this.bargeHost);
         return;
       }

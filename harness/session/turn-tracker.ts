@@ -3,6 +3,7 @@
  * and how it ended. The driver feeds it events it has already routed (by response id / item id);
  * the tracker keeps only stamps, counts and durations — never raw events or audio.
  */
+import { OnsetDetector, type OnsetOptions } from '../../common/audio/onset.ts';
 import type { TimerHandle } from '../../common/clock.ts';
 import type { AudioDeltaArrival, PlannedTurn, TurnMilestones, TurnResult, TurnStatus } from '../contract.ts';
 import type { OpenRecovery } from './recovery.ts';
@@ -47,6 +48,13 @@ export class TurnTracker {
   /** The response whose delta set `firstAudioUs`. */
   firstAudioResponseId: string | null = null;
   readonly audioDeltas: AudioDeltaArrival[] = [];
+  /**
+   * Speech onset in this turn's audio, ms from the start of the first delta (see {@link detectOnset});
+   * null until found.
+   */
+  audioOnsetMs: number | null = null;
+  /** Detector of {@link audioOnsetMs}, created at the first delta, dropped once the onset is found. */
+  private onset: OnsetDetector | null = null;
   usage: Record<string, unknown> | null = null;
   transcriptionUsage: Record<string, unknown> | null = null;
   toolCalls = 0;
@@ -103,6 +111,21 @@ export class TurnTracker {
     this.playback?.onDelta(receivedUs, durationMs, itemId);
   }
 
+  /**
+   * Feeds one audio delta's base64 payload, in arrival order, to the onset detector until the onset
+   * is found; from then on it returns at once without decoding (the WebSocket hot path decodes
+   * only the first deltas of an answer). Call for every delta of the turn from the first one, so
+   * positions count the turn's audio as the 1× player plays it.
+   */
+  detectOnset(base64: string, options: OnsetOptions): void {
+    if (this.audioOnsetMs !== null) return;
+    const d = (this.onset ??= new OnsetDetector(options));
+    if (d.pushBase64(base64)) {
+      this.audioOnsetMs = d.onsetMs;
+      this.onset = null;
+    }
+  }
+
   /** Stamps first text (once) and keeps the text for history. */
   textDelta(receivedUs: number, delta: string): void {
     if (this.milestones.firstTextUs === null) this.milestones.firstTextUs = receivedUs;
@@ -137,6 +160,7 @@ export class TurnTracker {
       responseId: this.firstAudioResponseId ?? this.responseIds[this.responseIds.length - 1] ?? null,
       milestones: { ...this.milestones },
       audioDeltas: this.audioDeltas,
+      audioOnsetMs: this.audioOnsetMs,
       usage: this.usage,
       transcriptionUsage: this.transcriptionUsage,
       toolCalls: this.toolCalls,
@@ -157,6 +181,8 @@ export class TurnTracker {
     m.responseDoneUs = null;
     this.firstAudioResponseId = null;
     this.audioDeltas.length = 0;
+    this.audioOnsetMs = null;
+    this.onset = null;
     this.assistantText = '';
     this.openResponseId = null;
     this.pendingCalls = [];

@@ -11,6 +11,7 @@ import type { ConversationItem } from 'openai/resources/realtime/realtime';
 import type { WireAudioFormat } from '../../common/audio/formats.ts';
 import { bytesForMs, encodeFromPcm16, sampleRateHz } from '../../common/audio/formats.ts';
 import { synthesizeSpeechCached } from '../speech-synth.ts';
+import { silenceBytes } from './speech-deltas.ts';
 import { ConversationLedger } from '../usage.ts';
 import { storedItemTokens } from './usage-of.ts';
 
@@ -27,6 +28,8 @@ export interface AssistantAudio {
   generatedMs: number;
   /** Set by `conversation.item.truncate`. */
   truncatedMs: number | null;
+  /** Digital silence before the speech, ms (latency profile `leadingSilenceMs`); absent: none. */
+  leadingSilenceMs?: number;
 }
 
 /** One item of the conversation. */
@@ -47,7 +50,9 @@ export function assistantAudioMs(a: AssistantAudio): number {
 /** Encoded audio of an assistant item (synthesized, cut to its generated/truncated length). */
 export function assistantAudioBytes(a: AssistantAudio): Buffer {
   const samples = synthesizeSpeechCached(a.text, { sampleRateHz: sampleRateHz(a.format), voice: a.voice, seed: a.seed });
-  const full = encodeFromPcm16(a.format, samples);
+  const speech = encodeFromPcm16(a.format, samples);
+  const lead = bytesForMs(a.format, a.leadingSilenceMs ?? 0);
+  const full = lead > 0 && speech.length > 0 ? Buffer.concat([silenceBytes(a.format, lead), speech]) : speech;
   return full.subarray(0, Math.min(full.length, bytesForMs(a.format, assistantAudioMs(a))));
 }
 

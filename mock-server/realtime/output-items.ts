@@ -20,7 +20,7 @@ import type { WireEvent } from '../contract.ts';
 import { assistantAudioTokens, textTokens } from '../usage.ts';
 import { wordDeltas } from './answers.ts';
 import type { AssistantAudio, StoredItem } from './conversation.ts';
-import { speechDeltas, type SpeechDeltas } from './speech-deltas.ts';
+import { deltaEnd, speechDeltas, withLeadingSilence, type SpeechDeltas } from './speech-deltas.ts';
 
 /** `phase` of reasoning-model items (§3.9); not in the SDK types, added explicitly. */
 export type Phase = 'commentary' | 'final_answer';
@@ -61,6 +61,8 @@ export interface StreamPacing {
   audioIntervalMs: number;
   /** Wall time between text / argument deltas, ms. */
   textIntervalMs: number;
+  /** Digital silence before a spoken message's speech, ms (latency profile `leadingSilenceMs`); default 0. */
+  leadingSilenceMs?: number;
 }
 
 /** A running item stream. */
@@ -128,7 +130,8 @@ export class MessageStream implements ItemStream {
   ) {
     this.item = { id: itemId, object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
     if (phase) this.item.phase = phase;
-    const assistant: AssistantAudio | null = modality === 'audio' ? { text, voice, seed: 0, format, generatedMs: 0, truncatedMs: null } : null;
+    const leadingSilenceMs = modality === 'audio' ? Math.max(0, pacing.leadingSilenceMs ?? 0) : 0;
+    const assistant: AssistantAudio | null = modality === 'audio' ? { text, voice, seed: 0, format, generatedMs: 0, truncatedMs: null, ...(leadingSilenceMs > 0 ? { leadingSilenceMs } : {}) } : null;
     this.stored = { item: this.item, userAudio: null, userAudioMs: 0, userAudioFormat: null, assistant };
   }
 
@@ -142,12 +145,14 @@ export class MessageStream implements ItemStream {
     const part = this.modality === 'audio' ? { type: 'audio' as const, transcript: '' } : { type: 'text' as const, text: '' };
     h.send(ev({ type: 'response.content_part.added', ...this.ids(), part } satisfies Omit<ServerEventOf<'response.content_part.added'>, 'event_id'>));
     if (this.modality === 'audio') {
-      this.audio = speechDeltas(this.text, this.voice, this.format, bytesForMs(this.format, this.pacing.audioDeltaMs));
-      const totalMs = durationMsOfBytes(this.format, this.audio.totalBytes);
-      // Transcript segments are timed by their character offset in the spoken text.
+      const speech = speechDeltas(this.text, this.voice, this.format, bytesForMs(this.format, this.pacing.audioDeltaMs));
+      this.audio = withLeadingSilence(speech, this.stored.assistant!.leadingSilenceMs ?? 0, this.format);
+      const leadMs = durationMsOfBytes(this.format, this.audio.leadBytes ?? 0);
+      const totalMs = durationMsOfBytes(this.format, speech.totalBytes);
+      // Transcript segments are timed by their character offset in the spoken text (after any leading silence).
       let offset = 0;
       for (const s of wordDeltas(this.text)) {
-        this.segments.push({ text: s, startMs: (totalMs * offset) / Math.max(1, this.text.length) });
+        this.segments.push({ text: s, startMs: leadMs + (totalMs * offset) / Math.max(1, this.text.length) });
         offset += s.length;
       }
       this.audioTick();
@@ -161,7 +166,7 @@ export class MessageStream implements ItemStream {
     if (this.done) return;
     const audio = this.audio!;
     const k = this.deltaIndex++;
-    const end = Math.min(audio.totalBytes, (k + 1) * audio.deltaBytes);
+    const end = deltaEnd(audio, k);
     this.audioPos = end;
     this.host.sendAudioDelta(ev({ type: 'response.output_audio.delta', ...this.ids(), delta: audio.chunks[k] ?? '' } satisfies Omit<ServerEventOf<'response.output_audio.delta'>, 'event_id'>));
     const sentMs = durationMsOfBytes(this.format, this.audioPos);

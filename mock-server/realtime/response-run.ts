@@ -11,7 +11,7 @@ import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { InjectedResponseFailure, Rng, WireEvent } from '../contract.ts';
 import { serverError } from '../errors.ts';
 import { injectedFailureError } from '../faults.ts';
-import { drawDelayMs, drawFirstAudioDelayMs } from '../latency-profile.ts';
+import { drawDelayMs, drawFirstAudioDelayMs, drawLeadingSilenceMs } from '../latency-profile.ts';
 import { ANSWER_TEXTS, COMMENTARY_TEXTS, TOOL_FOLLOWUP_TEXTS, argumentsFor } from './answers.ts';
 import { itemKind } from './items.ts';
 import { FunctionCallStream, MessageStream, type ItemStream, type StreamHost, type StreamPacing, type WireOutputItem } from './output-items.ts';
@@ -77,8 +77,14 @@ export class ResponseRun {
   /** Whether the first audio delta was handed to the connection (its stamp may come later). */
   private firstAudioQueued = false;
   private drawnFirstAudioMs: number | null = null;
+  /** Replayed `response.done` delay from the turn's end, ms: the response completes no earlier (null: no floor). */
+  private doneNotBeforeMs: number | null = null;
   /** Total assistant audio generated, ms (for the idle timer's playback estimate). */
   audioGeneratedMs = 0;
+  /** Silence leading the response's first spoken item, ms (latency profile `leadingSilenceMs`). */
+  readonly leadingSilenceMs: number;
+  /** Whether a spoken item has taken {@link leadingSilenceMs} (only the first one is led by it). */
+  private leadTaken = false;
 
   constructor(state: RealtimeState, params: ResponseParams, trigger: ResponseTrigger, onEnded: (run: ResponseRun) => void) {
     this.state = state;
@@ -87,6 +93,8 @@ export class ResponseRun {
     this.onEnded = onEnded;
     this.id = state.ctx.ids.response();
     this.rng = state.ctx.rng.fork(`response:${this.id}`);
+    // Own fork: drawing the leading silence leaves the response's other draws as they were.
+    this.leadingSilenceMs = drawLeadingSilenceMs(state.profile, this.rng.fork('leading-silence'));
     // The context billed as input is fixed when the response starts (§6.1: the whole conversation,
     // or the explicit `input`); only default-conversation responses move the cache state.
     const inline = { text: 0, audio: 0, image: 0 };
@@ -126,8 +134,14 @@ export class ResponseRun {
     const ctx = this.state.ctx;
     const profile = this.state.profile;
     const failure = ctx.faults.responseFailure();
-    const createdMs = drawDelayMs(profile.responseCreatedMs, this.rng);
-    const firstMs = drawFirstAudioDelayMs(profile, this.params.effort, this.trigger.turnIndex, this.rng);
+    // A replay source (`--replay`) supplies recorded delays; the draws still happen so the seeded
+    // sequence of everything else (commentary, answers) is the same with or without replay.
+    const replayed = ctx.options.latencyReplay?.next(ctx) ?? null;
+    const drawnCreatedMs = drawDelayMs(profile.responseCreatedMs, this.rng);
+    const drawnFirstMs = drawFirstAudioDelayMs(profile, this.params.effort, this.trigger.turnIndex, this.rng);
+    const createdMs = replayed ? replayed.responseCreatedMs : drawnCreatedMs;
+    const firstMs = replayed?.firstAudioMs ?? drawnFirstMs;
+    this.doneNotBeforeMs = replayed?.responseDoneMs ?? null;
     this.drawnFirstAudioMs = failure ? null : firstMs;
     const elapsedMs = (ctx.clock.nowUs() - this.trigger.startUs) / 1000;
     const atCreated = Math.max(0, Math.min(createdMs, firstMs) - elapsedMs);
@@ -272,7 +286,10 @@ export class ResponseRun {
     if (this.ended) return;
     const next = this.plan.shift();
     if (!next) {
-      this.finish('completed', null, false);
+      const waitMs = this.doneNotBeforeMs === null ? 0 : this.doneNotBeforeMs - (this.state.ctx.clock.nowUs() - this.trigger.startUs) / 1000;
+      this.doneNotBeforeMs = null;
+      if (waitMs > 0) this.schedule(() => this.finish('completed', null, false), waitMs);
+      else this.finish('completed', null, false);
       return;
     }
     const ctx = this.state.ctx;
@@ -283,7 +300,9 @@ export class ResponseRun {
       this.stream = new FunctionCallStream(host, index, ctx.ids.item(), ctx.ids.call(), next.tool.name, argumentsFor(next.tool.parameters, this.rng), pacing);
     } else {
       const modality = this.params.outputModalities[0] ?? 'audio';
-      this.stream = new MessageStream(host, index, ctx.ids.item(), next.text, modality, paramsVoiceName(this.params), this.params.format, pacing, next.phase);
+      const leadingSilenceMs = modality === 'audio' && !this.leadTaken ? this.leadingSilenceMs : 0;
+      if (modality === 'audio') this.leadTaken = true;
+      this.stream = new MessageStream(host, index, ctx.ids.item(), next.text, modality, paramsVoiceName(this.params), this.params.format, { ...pacing, leadingSilenceMs }, next.phase);
     }
     this.stream.start();
   }
@@ -327,6 +346,7 @@ export class ResponseRun {
         first_audio_sent_us: this.firstAudioUs,
         response_done_sent_us: doneUs,
         drawn_first_audio_delay_ms: this.drawnFirstAudioMs,
+        leading_silence_ms: this.leadTaken ? this.leadingSilenceMs : null,
       });
     });
     this.onEnded(this);

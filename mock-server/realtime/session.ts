@@ -59,6 +59,8 @@ class RealtimeSession implements RealtimeState {
     // The model never changes within a session (§5), so its latency section is chosen once.
     this.profile = latencyForModel((ctx.options.latencyProfile as LatencyProfile | null) ?? DEFAULT_LATENCY_PROFILE, ctx.model ?? DEFAULT_MODEL);
     this.toolPlan = ctx.options.toolPlan ?? 'auto';
+    // `--replay`: the session takes its recording now, so recordings follow the order sessions open.
+    ctx.options.latencyReplay?.attach(ctx);
     const expiresAtS = Math.floor(Date.now() / 1000) + Math.round(ctx.maxSessionS);
     let session = defaultRealtimeSession(ctx.sessionId, ctx.model ?? DEFAULT_MODEL, expiresAtS);
     const secret = ctx.clientSecretSession;

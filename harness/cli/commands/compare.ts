@@ -4,7 +4,9 @@
  * 0 otherwise; bad flags are a ConfigError (exit 2) naming the flag.
  */
 import { resolve } from 'node:path';
-import { compareSummaries, formatComparison, parseMetricList, parseRegressionLimits, readRunSummary } from '../../report/index.ts';
+import { compareSummaries, formatComparison, parseMetricList, parseRegressionLimits, readRunSummary, rebuildRun } from '../../report/index.ts';
+import type { Recorder } from '../../metrics/recorder.ts';
+import { parseConfidence } from './plan.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -12,6 +14,8 @@ import type { RegisterCommand } from './index.ts';
 export interface CompareFlags {
   maxRegression?: string[];
   metric?: string[];
+  /** Confidence level, e.g. `0.95` or `95%`; default 95 %. */
+  confidence?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -24,6 +28,7 @@ export const registerCompare: RegisterCommand = (program, io, setExitCode) => {
     .argument('<baseline-dir>', 'baseline run directory')
     .argument('<candidate-dir>', 'candidate run directory')
     .option('--max-regression <limit>', 'limit as <metric>[.<effort>].<p50|p90|p95|p99|max>=<N>% or =<N>ms, e.g. ttfa.p95=10% (repeatable)', collect)
+    .option('--confidence <level>', 'confidence level of intervals and tests, e.g. 0.95 or 90% (default 95%)')
     .option('--metric <name>', 'metrics to show: ttfa, vad_delay, response_start, first_text, turn, connect, configure (repeatable or comma-separated; default all with samples)', collect)
     .action(async (baseline: string, candidate: string, flags: CompareFlags) => {
       setExitCode(await runCompare(baseline, candidate, flags, io));
@@ -38,12 +43,27 @@ export const registerCompare: RegisterCommand = (program, io, setExitCode) => {
 export async function runCompare(baseline: string, candidate: string, flags: CompareFlags, io: CliIo): Promise<number> {
   const limits = parseRegressionLimits(flags.maxRegression ?? []);
   const metrics = flags.metric?.length ? parseMetricList(flags.metric) : undefined;
+  const level = flags.confidence === undefined ? undefined : parseConfidence(flags.confidence, '--confidence');
   const base = await readRunSummary(resolve(baseline));
   const cand = await readRunSummary(resolve(candidate));
   for (const [label, r] of [[baseline, base], [candidate, cand]] as const) {
     if (r.source === 'rebuilt') io.err(`note: ${label} has no summary.json; figures rebuilt from turns.jsonl`);
   }
-  const result = compareSummaries(base.summary, cand.summary, { limits, ...(metrics ? { metrics } : {}) });
+  const recorders = { baseline: await recorderOf(resolve(baseline)), candidate: await recorderOf(resolve(candidate)) };
+  for (const [label, r] of [[baseline, recorders.baseline], [candidate, recorders.candidate]] as const) {
+    if (!r) io.err(`note: ${label} has no readable turns.jsonl; its intervals come from summary.json (point rule where it has none)`);
+  }
+  const result = compareSummaries(base.summary, cand.summary, { limits, recorders, ...(metrics ? { metrics } : {}), ...(level !== undefined ? { level } : {}) });
   for (const line of formatComparison(result, { baseline, candidate })) io.out(line);
   return result.regressions.length > 0 ? 1 : 0;
+}
+
+/** The run's recorder rebuilt from turns.jsonl (histograms for intervals and rank tests), or null. */
+async function recorderOf(dir: string): Promise<Recorder | null> {
+  try {
+    const run = await rebuildRun(dir);
+    return run.turns.length > 0 ? run.recorder : null;
+  } catch {
+    return null;
+  }
 }

@@ -4,10 +4,15 @@
  * 1 otherwise (2 for a configuration error, from main). Keys and headers are never printed.
  */
 import { Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { formatProbeLine } from '../../conform/conform-report.ts';
 import { conformOptionProblems, runConform, type ConformOptions } from '../../conform/conform.ts';
 import { PROBES, shortProbeName } from '../../conform/probes.ts';
 import { ConfigError } from '../../../common/errors.ts';
+import { toJunitXml } from '../../conformance/junit.ts';
+import { summarizeRules, writeConformanceJson } from '../../conformance/report.ts';
+import { formatReplayJudgement, judgeRecordings } from '../../record/conform-replay.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -25,6 +30,7 @@ export interface ConformFlags {
   mockLatency?: string;
   stepTimeoutMs?: string;
   listProbes?: boolean;
+  replay?: string;
 }
 
 /**
@@ -75,6 +81,7 @@ export async function conformCommand(flags: ConformFlags, io: CliIo): Promise<nu
     io.out(probeListText());
     return 0;
   }
+  if (flags.replay !== undefined) return conformReplayCommand(flags, io);
   const problems: string[] = [];
   const opts = conformOptionsFromFlags(flags, io, problems);
   // Every bad flag in one error, the CLI's own and the library's, before any socket opens.
@@ -89,6 +96,33 @@ export async function conformCommand(flags: ConformFlags, io: CliIo): Promise<nu
   });
   io.out(result.text);
   return result.exitCode;
+}
+
+/**
+ * `rth conform --replay FILE|DIR`: judges recordings offline (harness/record/conform-replay.ts);
+ * writes `conformance.json` to `--out` (default `reports/<YYYYMMDD-HHMMSS>-conform-replay/`) and
+ * `--junit` when given. Exit 1 on an error-severity finding. Live-only flags are refused.
+ */
+async function conformReplayCommand(flags: ConformFlags, io: CliIo): Promise<number> {
+  const live = (['target', 'apiKeyEnv', 'model', 'probes', 'recovery', 'seed', 'mockLatency', 'stepTimeoutMs'] as const).filter((k) => flags[k] !== undefined);
+  if (live.length > 0 || (flags.header?.length ?? 0) > 0) {
+    const names = [...live.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), ...((flags.header?.length ?? 0) > 0 ? ['--header'] : [])];
+    throw new ConfigError('E_FLAG', `--replay judges a recording offline: ${names.join(', ')} ${names.length > 1 ? 'apply' : 'applies'} only to live probing`);
+  }
+  const judged = await judgeRecordings(flags.replay!);
+  const d = new Date();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const outDir = flags.out ?? join('reports', `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-conform-replay`);
+  await mkdir(outDir, { recursive: true });
+  const written = [join(outDir, 'conformance.json')];
+  await writeConformanceJson(judged.files.flatMap((f) => f.findings), written[0]!);
+  if (flags.junit !== undefined) {
+    await mkdir(dirname(flags.junit), { recursive: true });
+    await writeFile(flags.junit, toJunitXml({ rules: summarizeRules(judged.files.flatMap((f) => f.findings)) }));
+    written.push(flags.junit);
+  }
+  io.out(formatReplayJudgement(judged, written));
+  return judged.passed ? 0 : 1;
 }
 
 /** Collects a repeatable flag. */
@@ -113,6 +147,7 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
     .option('--mock-latency <file>', 'latency profile JSON for the bundled mocks (as rth mock --latency)')
     .option('--step-timeout-ms <ms>', 'longest wait for one expected answer, ms (default 15000)')
     .option('--list-probes', 'list the probes and exit')
+    .option('--replay <file>', 'judge a recording (rth record) or any capture in the stream format offline instead of probing a target; a folder judges every *.jsonl in it')
     .action(async (flags: ConformFlags) => {
       setExitCode(await conformCommand(flags, io));
     });

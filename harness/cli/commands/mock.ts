@@ -23,6 +23,7 @@ interface MockFlags {
   fault: string[];
   trace?: string;
   toolPlan: string;
+  replay?: string;
 }
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
@@ -66,6 +67,10 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
   if (flags.tls) opts.tls = true;
   if (flags.latency !== undefined) opts.latency = flags.latency;
   if (flags.latencyScale !== undefined) opts.latencyScale = positive('--latency-scale', flags.latencyScale);
+  if (flags.replay !== undefined) {
+    if (flags.replay === '') problems.push('--replay "": expected a folder of recordings (rth record) or one recording file');
+    opts.replay = flags.replay;
+  }
   if (flags.trace !== undefined) {
     if (flags.trace === '') problems.push('--trace "": expected a file path');
     opts.tracePath = flags.trace;
@@ -106,6 +111,7 @@ export const registerMock: RegisterCommand = (program, io) => {
     .option('--latency-scale <factor>', 'multiply every delay of the latency profile (e.g. 0.1 for fast CI)')
     .option('--fault <spec>', 'inject a fault (repeatable), e.g. drop:p=0.1, rate_limit:p=0.2', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--trace <file>', 'write one JSONL ground-truth record per response')
+    .option('--replay <dir>', 'replay the response timing of recordings (rth record): the Nth response of session k gets the delays of recording k\'s Nth response')
     .option('--tool-plan <plan>', 'when function tools are called under tool_choice "auto": auto (user turns), always, never', 'auto')
     .action(async (flags: MockFlags) => {
       await runMock(flags, io);
