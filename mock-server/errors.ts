@@ -5,6 +5,7 @@
  * "(mock choice)" and listed in docs/readme/mock.md.
  */
 import type { MockErrorSpec } from './contract.ts';
+import { jsonTypeName } from '../common/audio/formats.ts';
 
 /** Quotes a JSON value the way OpenAI messages do (`'text'`, `16000`, `null`). */
 export function quoteValue(value: unknown): string {
@@ -18,15 +19,6 @@ export function quoteValue(value: unknown): string {
   }
 }
 
-/** The OpenAI API's name for a JSON value's type in `invalid_type` messages ("an integer", "a string", …). */
-export function jsonTypeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
-  if (typeof value === 'string') return 'a string';
-  if (typeof value === 'boolean') return 'a boolean';
-  return 'an object';
-}
 
 /** `'a', 'b', and 'c'` — the real service's list style. */
 function listValues(values: readonly unknown[]): string {

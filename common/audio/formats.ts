@@ -30,8 +30,8 @@ function quote(value: unknown): string {
   }
 }
 
-/** The OpenAI API's name for a JSON value's type in `invalid_type` messages. */
-function jsonTypeName(value: unknown): string {
+/** The OpenAI API's name for a JSON value's type in `invalid_type` messages ("an integer", "a string", …). */
+export function jsonTypeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';

@@ -7,55 +7,29 @@
  * - `{"client": {…event…}}` a client event the harness sent
  * - `{"close": {"code": 1000, "reason": "OK"}}` the socket closed
  *
- * Blank lines and lines starting with `//` are ignored.
+ * Blank lines and lines starting with `//` are ignored. The full format (timestamps `us`, redacted
+ * audio, `clientRaw`) is in common/protocol/stream-record.ts.
  */
 import type { WireAudioFormat } from '../contract.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { parseWireAudioFormat } from '../../common/audio/formats.ts';
+import { parseStreamRecording, type RecordLine, type StreamRecording } from '../../common/protocol/stream-record.ts';
 import { createConformanceChecker } from './checker.ts';
 import { isKnownName } from './event-names.ts';
 import type { ConformanceCheckerOptions, Finding, InputEvent, SessionKind } from './types.ts';
 
-/** One line of a recorded stream. */
-export type StreamLine =
-  | { readonly server: Record<string, unknown> }
-  | { readonly serverRaw: string }
-  | { readonly client: Record<string, unknown> }
-  | { readonly close: { readonly code: number; readonly reason?: string } };
+/** One line of a recorded stream (the format is defined once, in common/protocol/stream-record.ts). */
+export type StreamLine = RecordLine;
 
 /** A parsed recording: its meta line (if any) and the rest in order. */
-export interface RecordedStream {
-  readonly meta: { readonly sessionKind?: SessionKind; readonly outputFormat?: WireAudioFormat };
-  readonly lines: StreamLine[];
-}
+export type RecordedStream = StreamRecording;
 
 /**
  * Parses JSONL text of a recorded stream. Throws {@link ConfigError} `E_STREAM` naming the line
  * for lines that are not one of the documented shapes (`source` names the file in messages).
  */
 export function parseRecordedStream(text: string, source = 'stream'): RecordedStream {
-  const lines: StreamLine[] = [];
-  let meta: RecordedStream['meta'] = {};
-  const problems: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    const t = line.trim();
-    if (t === '' || t.startsWith('//')) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(t);
-    } catch (err) {
-      problems.push(`${source}:${i + 1}: not JSON (${(err as Error).message})`);
-      return;
-    }
-    const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-    if ('meta' in o && typeof o['meta'] === 'object') meta = o['meta'] as RecordedStream['meta'];
-    else if ('server' in o && typeof o['server'] === 'object' && o['server'] !== null) lines.push({ server: o['server'] as Record<string, unknown> });
-    else if ('serverRaw' in o && typeof o['serverRaw'] === 'string') lines.push({ serverRaw: o['serverRaw'] });
-    else if ('client' in o && typeof o['client'] === 'object' && o['client'] !== null) lines.push({ client: o['client'] as Record<string, unknown> });
-    else if ('close' in o && typeof (o['close'] as { code?: unknown })?.code === 'number') lines.push({ close: o['close'] as { code: number; reason?: string } });
-    else problems.push(`${source}:${i + 1}: expected one of {"meta"}, {"server"}, {"serverRaw"}, {"client"}, {"close": {"code"}}`);
-  });
-  if (problems.length > 0) throw new ConfigError('E_STREAM', problems);
-  return { meta, lines };
+  return parseStreamRecording(text, source);
 }
 
 /**
@@ -77,25 +51,36 @@ export function classifyServerFrame(raw: string, receivedUs: number, index: numb
   return isKnownName(type) ? { kind: 'known', type, event: v, raw, receivedUs, index } : { kind: 'unknown', type, event: v, raw, receivedUs, index };
 }
 
+/** The meta line's `outputFormat`, validated as a wire format; throws `E_STREAM` when it is not one. */
+function metaOutputFormat(stream: RecordedStream): WireAudioFormat | undefined {
+  if (stream.meta.outputFormat === undefined) return undefined;
+  const parsed = parseWireAudioFormat(stream.meta.outputFormat, 'meta.outputFormat');
+  if (!parsed.ok) throw new ConfigError('E_STREAM', `meta.outputFormat: ${parsed.message}`);
+  return parsed.format;
+}
+
 /**
  * Feeds a recording to a fresh checker and returns its findings. `opts` overrides the meta line;
  * the session kind defaults to `realtime`.
  */
 export function checkRecordedStream(stream: RecordedStream, opts: Partial<ConformanceCheckerOptions> = {}): Finding[] {
+  const outputFormat = opts.outputFormat ?? metaOutputFormat(stream);
   const checker = createConformanceChecker({
     sessionKind: opts.sessionKind ?? stream.meta.sessionKind ?? 'realtime',
-    ...(opts.outputFormat ?? stream.meta.outputFormat ? { outputFormat: opts.outputFormat ?? stream.meta.outputFormat } : {}),
+    ...(outputFormat ? { outputFormat } : {}),
     ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
     ...(opts.maxFindingsPerRule !== undefined ? { maxFindingsPerRule: opts.maxFindingsPerRule } : {}),
   });
   let index = 0;
   let us = 0;
   for (const line of stream.lines) {
-    us += 1000;
+    // Recorded µs where the line has them (never going back); 1 ms apart in hand-written streams.
+    us = line.us !== undefined ? Math.max(us, line.us) : us + 1000;
     if ('server' in line) checker.onServerEvent(classifyServerFrame(JSON.stringify(line.server), us, index++));
     else if ('serverRaw' in line) checker.onServerEvent(classifyServerFrame(line.serverRaw, us, index++));
     else if ('client' in line) checker.onClientEvent({ type: String(line.client['type']), event: line.client, sentUs: us });
-    else checker.onClose(line.close.code, line.close.reason ?? '');
+    else if ('close' in line) checker.onClose(line.close.code, line.close.reason ?? '');
+    // A `clientRaw` frame (not a JSON object) is no event the rules judge.
   }
   return checker.finish();
 }

@@ -134,8 +134,8 @@ function doubledRanks(a: WeightedSample, b: WeightedSample): { scores: number[];
   return { scores, bSum, ties };
 }
 
-/** U of b over a: pairs with b > a, ties counting ½. */
-function uStatistic(a: WeightedSample, b: WeightedSample): number {
+/** U of b over a: pairs with b > a, ties counting ½ (one merge pass over both sorted samples). */
+export function uStatistic(a: WeightedSample, b: WeightedSample): number {
   let u = 0;
   let i = 0;
   let aBelow = 0;

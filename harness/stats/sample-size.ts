@@ -12,6 +12,7 @@
  */
 import { normalQuantile } from './normal.ts';
 import { DEFAULT_CONFIDENCE } from './quantile-ci.ts';
+import { uStatistic } from './rank-compare.ts';
 import { sampleSize, valueAtRank, type WeightedSample } from './weighted.ts';
 
 /** Default power of the planner: 80 %. */
@@ -25,16 +26,7 @@ export function probabilityGreater(a: WeightedSample, b: WeightedSample): number
   const nA = sampleSize(a);
   const nB = sampleSize(b);
   if (nA === 0 || nB === 0) throw new RangeError('probabilityGreater: empty sample');
-  let pairs = 0;
-  let i = 0;
-  let aBelow = 0;
-  for (let j = 0; j < b.values.length; j++) {
-    const v = b.values[j]!;
-    while (i < a.values.length && a.values[i]! < v) aBelow += a.counts[i++]!;
-    const aEqual = i < a.values.length && a.values[i] === v ? a.counts[i]! : 0;
-    pairs += b.counts[j]! * (aBelow + aEqual / 2);
-  }
-  return pairs / (nA * nB);
+  return uStatistic(a, b) / (nA * nB);
 }
 
 /** A sample moved so that its median (lower median X₍⌈n/2⌉₎) is 0. */
