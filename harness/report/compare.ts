@@ -22,7 +22,7 @@ import { DEFAULT_CONFIDENCE, type GroupComparison } from '../metrics/summary-unc
 import { intervalOf, regressionByInterval, runShifts, shiftBreaks, type RowInterval } from './compare-stats.ts';
 
 /** Metrics that can be compared (latencies in ms, from summary.json `metrics.<metric>_ms`). */
-export const COMPARE_METRICS = ['ttfa', 'vad_delay', 'response_start', 'first_text', 'turn', 'connect', 'configure'] as const;
+export const COMPARE_METRICS = ['ttfa', 'ttfa_onset', 'vad_delay', 'response_start', 'first_text', 'turn', 'connect', 'configure'] as const;
 /** A comparable metric. */
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
 /** Statistics a limit may name. */

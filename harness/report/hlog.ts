@@ -41,6 +41,7 @@ function turnValues(t: TurnResult): [string, number][] {
   const m = deriveTurnMetrics(t);
   const out: [string, number | null][] = [
     ['ttfa', m.ttfaMs],
+    ['ttfa_onset', m.ttfaOnsetMs],
     ['vad_delay', m.vadDelayMs],
     ['response_start', m.responseStartMs],
     ['first_text', m.firstTextMs],

@@ -14,7 +14,7 @@ export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;
 export type EffortKey = (typeof EFFORT_KEYS)[number];
 
 /** Metrics an SLO can name (keys of `summary.metrics`). */
-export const SLO_METRICS = ['ttfa_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms'] as const;
+export const SLO_METRICS = ['ttfa_ms', 'ttfa_onset_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms'] as const;
 /** Statistics an SLO can bound. */
 export const SLO_STATS = ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const;
 

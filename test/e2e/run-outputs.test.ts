@@ -161,14 +161,17 @@ describe('rth run --workers 2', () => {
   });
 });
 
-describe('rth run --busy-poll --mock-priority idle', () => {
+describe('rth run --busy-poll', () => {
   let e: E2eDir;
   afterAll(() => e.cleanup());
 
   it('runs sessions to completion with a never-sleeping loop, then lets the loop rest', async () => {
     e = e2eDir();
     // Short on purpose: the loop takes a whole core while it runs, next to the suite's other files.
-    const scenario = await e.scenario('busy', { ...SMOKE, sessions: 2, duration_s: undefined, turns_per_session: 1, turn_detection: 'manual', clips: ['uk-weather-kyiv'], pacing: { busy_poll: true }, mock: { priority: 'idle' } });
+    // The mock keeps its default priority (low): under SCHED_IDLE (`idle`, tested on its own in
+    // mock-process.test.ts) it gets almost no CPU while this loop spins on one core and another
+    // test file keeps the other busy, and the run timed out once that way.
+    const scenario = await e.scenario('busy', { ...SMOKE, sessions: 2, duration_s: undefined, turns_per_session: 1, turn_detection: 'manual', clips: ['uk-weather-kyiv'], pacing: { busy_poll: true } });
     expect(scenario.pacing.busyPoll).toBe(true);
     // Event-loop utilization from the first session's start to the last session's end.
     let elu0: EventLoopUtilization | null = null;
@@ -189,7 +192,7 @@ describe('rth run --busy-poll --mock-priority idle', () => {
     expect(elu!.utilization).toBeGreaterThan(0.8);
     const run = JSON.parse(readFileSync(result.files.run, 'utf8')) as { mock_priority: string; scenario: { pacing: { busyPoll: boolean } } };
     expect(run.scenario.pacing.busyPoll).toBe(true);
-    expect(['idle', 'low']).toContain(run.mock_priority);
+    expect(run.mock_priority).toBe('low');
     // After the run the loop sleeps again: idle for most of 300 ms of waiting.
     const rest0 = performance.eventLoopUtilization();
     await new Promise((r) => setTimeout(r, 300));
