@@ -172,6 +172,67 @@ export interface SessionResult {
    * when the outcome is a failure. Also counted in `errors` as `<outcome>: <reason>`. No credential.
    */
   failure?: SessionFailure;
+  /**
+   * Rate limiting met by the session, the three kinds kept apart (handshake 429s, in-session
+   * `rate_limit_exceeded`, `rate_limits.updated`). Absent = none met and no update seen.
+   */
+  rateLimits?: SessionRateLimits;
+}
+
+/** Rate limiting met by one session (`SessionResult.rateLimits`). */
+export interface SessionRateLimits {
+  /** Opening handshakes (first connect or a reconnect) refused with HTTP 429, in order. */
+  handshake429: RateLimitHit[];
+  /**
+   * In-session `rate_limit_exceeded`, in order: a failed `response.done` (how the real service
+   * reports it, docs/realtime-protocol.md §4.2) or an `error` event with that code.
+   */
+  inSession: RateLimitHit[];
+  /** `rate_limits.updated` events seen (§6.3). */
+  updates: RateLimitUpdates;
+}
+
+/** One rate-limit refusal. */
+export interface RateLimitHit {
+  /** When it was received, µs on the run's clock (the clock of turn milestones). */
+  atUs: number;
+  /**
+   * The concurrency when it happened: connections open (upgraded, not yet closed) in this runner
+   * thread — for an in-session hit this session's own included, for a handshake 429 the refused
+   * one not (so a cap of N shows as N). With `--workers N`, the worker's own connections. Null when
+   * the driver was not told.
+   */
+  openSessions: number | null;
+  /** The wait the server asked for, ms: the `Retry-After` header of a 429, or the "try again in" hint of the message; null without one. */
+  retryAfterMs: number | null;
+  /** Where it came from. */
+  source: 'handshake' | 'response.done' | 'error';
+}
+
+/** `rate_limits.updated` as seen by one session. */
+export interface RateLimitUpdates {
+  events: number;
+  /** The last `remaining`/`limit` of each entry; null when that entry never came. */
+  lastRemainingRequests: number | null;
+  lastRemainingTokens: number | null;
+  limitRequests: number | null;
+  limitTokens: number | null;
+  /** Smallest `remaining` seen per entry, or null. */
+  minRemainingRequests: number | null;
+  minRemainingTokens: number | null;
+  /**
+   * The remaining values over time, bounded: at most 65 samples per session (64 kept by halving —
+   * when full every second one is dropped and only every 2nd, 4th, … later event is kept — plus
+   * the last event), the first included.
+   */
+  samples: RateLimitSample[];
+}
+
+/** One sampled `rate_limits.updated`. */
+export interface RateLimitSample {
+  atUs: number;
+  remainingRequests: number | null;
+  remainingTokens: number | null;
 }
 
 /** Why a session failed (`SessionResult.failure`). */

@@ -4,6 +4,7 @@
  * the trace. Types only; every module codes against these so they can be built and tested apart.
  */
 import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { AccountLimits } from './rate-limits.ts';
 
 /** Seeded pseudo-random numbers (implemented in rng.ts). Same seed, same sequence. */
 export interface Rng {
@@ -103,6 +104,9 @@ export interface InjectedResponseFailure {
   kind: 'rate_limit_exceeded' | 'server_error';
   /** For rate limits: the "try again in" hint, seconds. */
   retryAfterS?: number;
+  /** For an emulated account budget: its tokens per minute and the tokens used, named in the message. */
+  limitTokens?: number;
+  usedTokens?: number;
 }
 
 /**
@@ -235,4 +239,8 @@ export interface ResolvedMockOptions {
   toolPlan?: 'auto' | 'always' | 'never';
   /** Recorded response timing to replay (`--replay`), or absent: delays are drawn from the profile. */
   latencyReplay?: ResponseTimingSource | null;
+  /** Emulated account limits shared by every connection (rate-limits.ts), or absent: none. */
+  accountLimits?: AccountLimits | null;
+  /** Concurrent WebSocket sessions before the handshake is refused with 429, or null: no cap. */
+  maxConcurrentSessions?: number | null;
 }

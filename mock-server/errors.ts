@@ -294,10 +294,13 @@ export function formatRetryAfter(seconds: number): string {
   return `${m}m${Math.round((s - m * 60) * 10) / 10}s`;
 }
 
-/** The `rate_limit_exceeded` message of a failed response (§4.2), with a "try again in" hint. */
-export function rateLimitMessage(model: string, retryAfterS: number): string {
+/**
+ * The `rate_limit_exceeded` message of a failed response (§4.2), with a "try again in" hint.
+ * `limit`/`used` default to 40000 (an emulated budget passes its own).
+ */
+export function rateLimitMessage(model: string, retryAfterS: number, limit = 40_000, used = limit): string {
   return (
-    `Rate limit reached for ${model} in organization org-mock on tokens per min (TPM): Limit 40000, Used 40000, Requested 1200. ` +
+    `Rate limit reached for ${model} in organization org-mock on tokens per min (TPM): Limit ${limit}, Used ${used}, Requested 1200. ` +
     `Please try again in ${formatRetryAfter(retryAfterS)}. Visit https://platform.openai.com/account/rate-limits to learn more.`
   );
 }

@@ -260,7 +260,7 @@ function parseOne(source: string, problems: string[]): FaultSpec | null {
 export function injectedFailureError(failure: InjectedResponseFailure, model: string | null): InjectedFailureError {
   if (failure.kind === 'rate_limit_exceeded') {
     // The real service names the exhausted limit in `type` (`tokens` or `requests`).
-    return { type: 'tokens', code: 'rate_limit_exceeded', message: rateLimitMessage(model ?? 'gpt-realtime', failure.retryAfterS ?? 1.2) };
+    return { type: 'tokens', code: 'rate_limit_exceeded', message: rateLimitMessage(model ?? 'gpt-realtime', failure.retryAfterS ?? 1.2, failure.limitTokens, failure.usedTokens) };
   }
   const e = serverError();
   return { type: e.type ?? 'server_error', code: e.code, message: e.message };

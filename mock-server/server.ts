@@ -32,6 +32,7 @@ import { createRealtimeSession } from './realtime/session.ts';
 import { loadRecordedTiming } from './replay/recorded-timing.ts';
 import { SeededRng } from './rng.ts';
 import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
+import { AccountLimits, CONCURRENCY_RETRY_AFTER_S, concurrencyRefusalBody, limitProblem } from './rate-limits.ts';
 import { openTraceSink } from './trace.ts';
 import { createTranscriptionSession } from './transcription/session.ts';
 import { createTranslationSession } from './translation/session.ts';
@@ -79,6 +80,16 @@ export interface MockServerOptions {
    * Default 10,000 ms (Node's own default would hold a half-sent handshake for up to 90 s).
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Emulated account limit: WebSocket sessions open at once; the next upgrade is refused with HTTP
+   * 429, an OpenAI-style JSON body and `Retry-After` (rate-limits.ts). Default none.
+   */
+  maxConcurrentSessions?: number | null;
+  /**
+   * Emulated account limit: tokens per fixed 60 s window, shared by every session; a response
+   * starting once it is spent fails with `rate_limit_exceeded` (rate-limits.ts). Default none.
+   */
+  tokensPerMinute?: number | null;
 }
 
 /** A running mock server. */
@@ -131,6 +142,7 @@ export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMoc
   if (options.handshakeTimeoutMs !== undefined && !(Number.isFinite(options.handshakeTimeoutMs) && options.handshakeTimeoutMs > 0)) {
     problems.push('handshakeTimeoutMs: expected a positive number of milliseconds');
   }
+  for (const p of [limitProblem('maxConcurrentSessions', options.maxConcurrentSessions), limitProblem('tokensPerMinute', options.tokensPerMinute)]) if (p) problems.push(p);
   if (problems.length > 0) throw new ConfigError('E_MOCK_OPTIONS', problems);
   return {
     host,
@@ -142,6 +154,7 @@ export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMoc
     faultSpecs: [...(options.faults ?? [])],
     tracePath: options.tracePath ?? null,
     toolPlan: options.toolPlan ?? 'auto',
+    maxConcurrentSessions: options.maxConcurrentSessions ?? null,
   };
 }
 
@@ -197,7 +210,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const faultPlan: FaultPlan = parseFaultSpecs(base.faultSpecs);
   const latencyProfile = await resolveLatency(options);
   const latencyReplay = typeof options.replay === 'string' ? await loadRecordedTiming(options.replay) : (options.replay ?? null);
-  const resolved: ResolvedMockOptions = { ...base, latencyProfile, latencyReplay };
+  const accountLimits = options.tokensPerMinute != null ? new AccountLimits({ tokensPerMinute: options.tokensPerMinute, clock }) : null;
+  const resolved: ResolvedMockOptions = { ...base, latencyProfile, latencyReplay, accountLimits };
+  /** Upgrades admitted and not yet closed (the emulated concurrency cap counts these). */
+  let admitted = 0;
   let tls: TlsMaterial | null = null;
   if (options.certFile !== undefined && options.keyFile !== undefined) tls = await loadTlsFiles(options.certFile, options.keyFile);
   else if (resolved.tls) tls = await generateSelfSigned(resolved.host);
@@ -287,6 +303,16 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
+    const cap = resolved.maxConcurrentSessions ?? null;
+    if (cap !== null && admitted >= cap) {
+      const body = concurrencyRefusalBody(cap);
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\nRetry-After: ${CONCURRENCY_RETRY_AFTER_S}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    admitted += 1;
+    socket.once('close', () => (admitted -= 1));
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, url));
   });
   server.on('clientError', (_err, socket) => socket.destroy());

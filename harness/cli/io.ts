@@ -2,6 +2,8 @@
  * What a CLI command may touch of the outside world. Commands receive it instead of using
  * `process` directly, so tests can run a command in-process and read what it printed.
  */
+import { createInterface } from 'node:readline/promises';
+
 export interface CliIo {
   /** Standard output (results, tables, the mock's `listening` line). */
   readonly out: (line: string) => void;
@@ -16,6 +18,11 @@ export interface CliIo {
    * resolves `hardStop`.
    */
   readonly stopSignal: StopSignal;
+  /**
+   * Asks a question on the terminal and resolves with the line typed. Present only when stdin and
+   * stderr are terminals; absent (CI, pipes, tests) means nobody can be asked.
+   */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 /** Cooperative stop requests from the user (first: finish gracefully; second: exit now). */
@@ -49,6 +56,16 @@ export function processStopSignal(): { signal: StopSignal; dispose: () => void }
   };
 }
 
+/** Reads one line from the terminal after printing `question` on stderr. */
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
 /** The IO of the real process. */
 export function processIo(stopSignal: StopSignal): CliIo {
   return {
@@ -57,5 +74,6 @@ export function processIo(stopSignal: StopSignal): CliIo {
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
     stopSignal,
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
   };
 }

@@ -9,3 +9,6 @@ export * from './projection.ts';
 export * from './cost-csv.ts';
 export * from './format.ts';
 export * from './read-run.ts';
+export * from './estimate.ts';
+export * from './budget.ts';
+export * from './budget-summary.ts';

@@ -13,6 +13,7 @@
  *
  * SLO thresholds use `<=`: the harness breaches an SLO when the value is strictly above the limit.
  */
+import { stepSchedule } from '../runner/arrivals.ts';
 import { SLO_METRICS } from '../scenario/schema.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 
@@ -82,6 +83,21 @@ export function executorFor(s: ResolvedScenario, clips: ClipDurations): Executor
       executor: 'per-vu-iterations',
       scenario: { executor: 'per-vu-iterations', vus: s.sessions, iterations: 1, maxDuration: k6Duration(rampMs + boundSessionMs), gracefulStop: graceful },
       startSpacingMs: s.sessions > 0 ? rampMs / s.sessions : 0,
+      notes,
+    };
+  }
+  if (s.arrival.type === 'steps') {
+    // A capacity search as k6 stages: each step jumps to its concurrency (k6 ramps linearly over a
+    // stage, so the jump is a 1 ms stage) and holds it. k6 has no stop rule: `stop_when` is not exported.
+    const stages = stepSchedule(s.arrival).flatMap((st) => [
+      { duration: k6Duration(1), target: st.concurrency },
+      { duration: k6Duration(st.endMs - st.startMs - 1), target: st.concurrency },
+    ]);
+    if (s.stopWhen !== null) notes.push('stop_when: k6 has no capacity stop rule; every step runs to max');
+    return {
+      executor: 'ramping-vus',
+      scenario: { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: graceful, gracefulStop: graceful },
+      startSpacingMs: 0,
       notes,
     };
   }

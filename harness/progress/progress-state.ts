@@ -31,6 +31,14 @@ export class ProgressState {
   errors = 0;
   findings = 0;
   phase: 'starting' | 'running' | 'stopping' | 'draining-timeout' | 'finishing' | 'hard-stop' = 'starting';
+  /** Why new turns stopped, once they did. */
+  stopReason: 'duration' | 'signal' | 'budget' | 'capacity' | null = null;
+  /** Spend so far, USD; null until a turn was priced (or when cost is not tracked). */
+  spentUsd: number | null = null;
+  /** Spend projected to the end of the run, USD; null when unknown. */
+  projectedUsd: number | null = null;
+  /** `--max-cost-usd`, or null. */
+  capUsd: number | null = null;
   private readonly ttfa = new Map<string, Histogram>();
 
   /** Feeds one run event. */
@@ -64,6 +72,12 @@ export class ProgressState {
       }
       case 'stopping':
         this.phase = 'stopping';
+        this.stopReason = e.reason;
+        return;
+      case 'cost':
+        this.spentUsd = e.spentUsd;
+        this.projectedUsd = e.projectedUsd;
+        this.capUsd = e.capUsd;
         return;
       case 'drain-timeout':
         this.phase = 'draining-timeout';

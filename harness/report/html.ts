@@ -18,6 +18,8 @@ import {
   verdictSection,
 } from './sections.ts';
 import { esc } from './svg.ts';
+import { rateLimitsSectionHtml } from './rate-limits.ts';
+import { capacitySectionHtml } from './capacity.ts';
 
 /** Forbids every fetch: only inline styles and scripts run, images only from data: URLs. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -98,7 +100,7 @@ export function page(title: string, body: string, data: unknown): string {
 export function renderReportHtml(d: ReportData): string {
   const s = d.summary;
   const title = `rth report · ${s.scenario.name} · ${s.model}`;
-  const nav = ['overview', 'latency', 'timeline', 'pacing', 'errors', 'conformance', 'recovery', 'cost', 'data', 'provenance']
+  const nav = ['overview', 'latency', ...(s.capacity ? ['capacity'] : []), 'timeline', 'pacing', 'errors', 'rate-limits', 'conformance', 'recovery', 'cost', 'data', 'provenance']
     .map((id) => `<a href="#${id}">${id === 'data' ? 'sessions & turns' : id}</a>`)
     .join('');
   const body =
@@ -107,9 +109,11 @@ export function renderReportHtml(d: ReportData): string {
     `<nav aria-label="Sections">${nav}</nav>` +
     overviewSection(d) +
     latencySection(d) +
+    capacitySectionHtml(s.capacity) +
     timelineSection(d) +
     pacingSection(d) +
     errorsSection(d) +
+    rateLimitsSectionHtml(d.rateLimits) +
     conformanceSection(d) +
     recoverySection(d) +
     costSection(d) +

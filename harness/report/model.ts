@@ -13,6 +13,7 @@ import { deriveTurnMetrics } from '../metrics/turn-metrics.ts';
 import type { RebuiltRun } from './rebuild.ts';
 import type { ReportSummary } from './read-run.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
+import { rateLimitsView, type RateLimitsView } from './rate-limits.ts';
 
 export { buildTimeline, type Timeline } from './timeline.ts';
 import { parseHgrm } from './hgrm-read.ts';
@@ -101,6 +102,8 @@ export interface ReportData {
     byTurnIndex: { name: string; points: [number, number][] }[];
   } | null;
   costError: string | null;
+  /** Handshake 429s, in-session rate limits and rate_limits.updated (rate-limits.ts); null/absent = none recorded. */
+  rateLimits?: RateLimitsView | null;
   sessionRows: { index: number; id: string | null; effort: string; model: string; outcome: string; connectMs: number | null; connectedS: number; turnsCompleted: number; turnsFailed: number; errors: string; recoveries: number; usd: number | null }[];
   sessionRowsTotal: number;
   turnRows: { session: number; turn: number; effort: string; status: string; errorCode: string | null; ttfaMs: number | null; vadDelayMs: number | null; responseStartMs: number | null; turnMs: number | null; usd: number | null }[];
@@ -355,6 +358,7 @@ export function buildReportData(run: RebuiltRun, opts: ReportDataOptions): Repor
     recovery: recoveryView(run),
     cost: costView(cost),
     costError: opts.costError ?? null,
+    rateLimits: rateLimitsView(run.sessions, run.timeBaseUs),
     sessionRows: sessions.slice(0, maxRows).map((x) => ({
       index: x.sessionIndex,
       id: x.sessionId,

@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AudioDeltaArrival, RecoveryRecord, SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
+import type { AudioDeltaArrival, RecoveryRecord, SessionRateLimits, SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
 import { ConfigError } from '../../common/errors.ts';
 import type { ConformanceReport } from '../conformance/report.ts';
 import type { RunSummary } from '../metrics/summary-types.ts';
@@ -37,7 +37,7 @@ export interface SessionRecord extends SessionResult {
 
 /** `summary.json` as any runner version may have written it: the metrics schema plus optional runner blocks. */
 export type ReportSummary = RunSummary &
-  Partial<Pick<RunSummaryWithRunner, 'measurement_error_ms' | 'conformance' | 'sessions_not_started' | 'arrival_lateness_ms'>> & {
+  Partial<Pick<RunSummaryWithRunner, 'measurement_error_ms' | 'conformance' | 'sessions_not_started' | 'arrival_lateness_ms' | 'capacity' | 'budget'>> & {
     /** Present on summaries written by `rth report` from turns.jsonl (not by the runner). */
     rebuilt?: { skipped_lines: number; notes: string[] };
     /** Present on summaries written by `rth report merge`: the runs that were added. */
@@ -208,6 +208,10 @@ export function toSession(r: unknown): SessionRecord | string {
   if (finite(r.conformanceFindings)) out.conformanceFindings = r.conformanceFindings;
   if (finite(r.startedUs)) out.startedUs = r.startedUs;
   if (finite(r.endedUs)) out.endedUs = r.endedUs;
+  // Rate limits (issue 20): kept when the three lists are there; the runner wrote them, so shape only.
+  if (isObj(r.rateLimits) && Array.isArray(r.rateLimits.handshake429) && Array.isArray(r.rateLimits.inSession) && isObj(r.rateLimits.updates)) {
+    out.rateLimits = r.rateLimits as unknown as SessionRateLimits;
+  }
   if (isObj(r.failure) && typeof r.failure.reason === 'string') {
     out.failure = { kind: typeof r.failure.kind === 'string' ? r.failure.kind : 'unknown', code: strOrNull(r.failure.code), reason: r.failure.reason };
   }

@@ -191,6 +191,10 @@ export function rebuildFromFiles(files: RunFiles): RebuiltRun {
   } else if (prior?.conformance) summary.conformance = prior.conformance;
   summary.sessions_not_started = sessions.filter((s) => s.outcome === NOT_STARTED).length;
   if (prior?.arrival_lateness_ms) summary.arrival_lateness_ms = prior.arrival_lateness_ms;
+  // The capacity search's per-step verdicts were made live (runner/capacity.ts): carried over as written.
+  if (prior?.capacity) summary.capacity = prior.capacity;
+  // The cost guard's spend, cap and pre-run estimate were decided live (cost/budget.ts): carried over too.
+  if (prior?.budget) summary.budget = prior.budget;
   if (prior?.merged_from) summary.merged_from = prior.merged_from;
   summary.rebuilt = { skipped_lines: files.skipped.length, notes };
 

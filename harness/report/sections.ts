@@ -14,6 +14,7 @@ import {
   ttfaPercentileChart,
   turnsPerSecondChart,
 } from './charts.ts';
+import { formatBudgetLines } from '../cost/budget-summary.ts';
 import type { ReportData } from './model.ts';
 import { esc, fmtNum } from './svg.ts';
 
@@ -272,8 +273,11 @@ export function recoverySection(d: ReportData): string {
 /** Cost. */
 export function costSection(d: ReportData): string {
   const c = d.cost;
-  if (!c) return section('cost', 'Cost', `<p class="muted">${esc(d.costError ?? 'Cost was not computed.')}</p>`);
+  // The run's spend, cap and pre-run estimate (cost guard), as the console printed them.
+  const budget = d.summary.budget ? formatBudgetLines(d.summary.budget).map((l) => `<p${/^Stopped at budget/.test(l) ? ' class="warn"' : ''}>${esc(l)}</p>`).join('') : '';
+  if (!c) return section('cost', 'Cost', `${budget}<p class="muted">${esc(d.costError ?? 'Cost was not computed.')}</p>`);
   const lines = [
+    budget,
     `<p>Total <b>${usd(c.usd)}</b>${c.usd === null ? ` (known parts ${usd(c.knownUsd)})` : ''} · per connected minute <b>${usd(c.usdPerConnectedMinute)}</b> · per minute of user speech <b>${usd(c.usdPerUserSpeechMinute)}</b> · per response ${usd(c.usdPerResponse)} · cached share of input ${pct(c.cachedShare)} — price card of <b>${esc(c.asOf)}</b> (${esc(c.currency)}).</p>`,
   ];
   if (c.estimatedResponses || c.estimatedUsd > 0) lines.push(`<p class="warn">Estimate: ${c.estimatedResponses} responses had no usage and were estimated from audio durations (${usd(c.estimatedUsd)} of the total).</p>`);

@@ -6,8 +6,8 @@
 import type { SessionResult, TurnResult } from '../contract.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
 
-/** Why new turns stopped: the run's duration passed, or a stop was requested (SIGINT). */
-export type StopReason = 'duration' | 'signal';
+/** Why new turns stopped: the run's duration passed, a stop was requested (SIGINT), one more turn would cross `--max-cost-usd`, or a capacity search step broke its `stop_when`. */
+export type StopReason = 'duration' | 'signal' | 'budget' | 'capacity';
 
 /** One event of a run. */
 export type RunEvent =
@@ -39,7 +39,9 @@ export type RunEvent =
   /** A second stop request: connections closed at once; no summary is written. */
   | { type: 'hard-stop' }
   /** Output is being written. */
-  | { type: 'finishing' };
+  | { type: 'finishing' }
+  /** Spend so far (after a priced turn), the projection to the end of the run and the cap, USD; only when cost is tracked. */
+  | { type: 'cost'; spentUsd: number; projectedUsd: number | null; capUsd: number | null };
 
 /** A run listener. */
 export type RunListener = (event: RunEvent) => void;

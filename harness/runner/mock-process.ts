@@ -17,6 +17,9 @@ export interface MockProcessOptions {
   faults?: readonly string[];
   /** Maximum session length, s (default: the mock's 3600). */
   maxSessionS?: number | null;
+  /** Emulated account limits (`--max-concurrent-sessions`, `--tokens-per-minute`; default none). */
+  maxConcurrentSessions?: number | null;
+  tokensPerMinute?: number | null;
   /** Where the mock writes its ground-truth trace (default: none). */
   tracePath?: string | null;
   /** Multiplies every delay of the latency profile (`--latency-scale`; default 1). */
@@ -74,6 +77,8 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.maxSessionS != null) args.push('--max-session-s', String(opts.maxSessionS));
   if (opts.tracePath) args.push('--trace', opts.tracePath);
+  if (opts.maxConcurrentSessions != null) args.push('--max-concurrent-sessions', String(opts.maxConcurrentSessions));
+  if (opts.tokensPerMinute != null) args.push('--tokens-per-minute', String(opts.tokensPerMinute));
   const priority = opts.priority ?? DEFAULT_MOCK_PRIORITY;
   const chrt = priority === 'idle' ? findExecutable('chrt') : null;
   if (chrt) {

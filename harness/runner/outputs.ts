@@ -7,10 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConformanceReport } from '../conformance/report.ts';
 import type { Finding } from '../conformance/types.ts';
+import { formatBudgetLines, type BudgetBlock } from '../cost/budget-summary.ts';
 import { formatSummaryTable } from '../metrics/summary-table.ts';
 import type { RunSummary } from '../metrics/summary-types.ts';
+import { rateLimitLines, type RateLimitsSummary } from '../metrics/summary-rate-limits.ts';
 import type { MockPriority } from '../scenario/schema.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
+import { formatCapacityLines, type CapacityBlock } from './capacity.ts';
 import type { MeasurementError } from './measurement-error.ts';
 
 /** Conformance counts in `summary.json`. */
@@ -48,6 +51,12 @@ export interface RunSummaryWithRunner extends RunSummary {
   sessions_not_started: number;
   /** How late sessions began connecting after their intended arrival, ms (coordinated-omission check). */
   arrival_lateness_ms: { max: number };
+  /** Spend, cap and estimate (harness/cost/budget-summary.ts); absent when cost was not tracked. */
+  budget?: BudgetBlock;
+  /** Handshake 429s, in-session rate limits and `rate_limits.updated`, apart (metrics/summary-rate-limits.ts). Absent in older summaries. */
+  rate_limits?: RateLimitsSummary;
+  /** Capacity search result with the evidence per step (runner/capacity.ts); absent unless `arrival.type: steps`. */
+  capacity?: CapacityBlock;
 }
 
 /** `summary.json`'s measurement error block from {@link MeasurementError}. */
@@ -127,7 +136,10 @@ export function formatRunTable(s: RunSummaryWithRunner, outDir: string): string 
   lines.push(
     `Conformance: ${c.findings === 0 ? 'no findings' : `${c.errors} errors, ${c.warnings} warnings, ${c.info} info (${Object.entries(c.by_rule).map(([r, n]) => `${r} ${n}`).join(', ')})`}`,
   );
+  if (s.budget) lines.push(...formatBudgetLines(s.budget));
   if (s.sessions_not_started > 0) lines.push(`Sessions not started (arrived after the stop): ${s.sessions_not_started}`);
+  lines.push(...rateLimitLines(s.rate_limits));
+  lines.push(...formatCapacityLines(s.capacity));
   lines.push(`Output: ${outDir}`);
   return lines.join('\n');
 }

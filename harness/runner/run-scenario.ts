@@ -9,17 +9,23 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicClock, type Clock, type TimerHandle } from '../../common/clock.ts';
 import type { PreparedClip, SessionPlan, TurnResult } from '../contract.ts';
+import { budgetBlock } from '../cost/budget-summary.ts';
+import { SpendTracker } from '../cost/budget.ts';
+import type { CostEstimate } from '../cost/estimate.ts';
+import type { PriceCard } from '../cost/price-card.ts';
 import { BUNDLED_CORPUS_DIR, loadCorpus, readManifest } from '../corpus/load-corpus.ts';
 import type { Finding } from '../conformance/types.ts';
 import { writeHgrm } from '../metrics/hgrm.ts';
 import { writeReportFiles } from '../report/write-report.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import { buildSummary } from '../metrics/summary.ts';
+import { RateLimitTally } from '../metrics/summary-rate-limits.ts';
 import { validateClipIds } from '../scenario/clips.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { gitCommit, toolVersion } from '../version.ts';
-import { arrivalOffsetsMs } from './arrivals.ts';
+import { arrivalOffsetsMs, stepSchedule } from './arrivals.ts';
+import { CapacityMonitor } from './capacity.ts';
 import type { RunEvent, RunListener, StopReason } from './events.ts';
 import { JsonlLog } from './jsonl-log.ts';
 import { computeMeasurementError, readTraceFirstAudio, type MeasurementError } from './measurement-error.ts';
@@ -62,6 +68,12 @@ export interface RunOptions {
    * given a key. Default: dropped.
    */
   onWarning?: (line: string) => void;
+  /**
+   * Track spend live and write `summary.json` → `budget`: turns priced with `card` as they finish;
+   * with `capUsd`, new turns stop (the soft stop, reason `budget`) once the spend plus one more
+   * turn per open session would cross it. Default: no cost tracking.
+   */
+  cost?: { card: PriceCard; capUsd: number | null; estimate: CostEstimate | null };
 }
 
 /** What a run produced. */
@@ -139,6 +151,8 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       latencyFile: scenario.mock.latencyProfilePath,
       faults: scenario.mock.faults,
       maxSessionS: scenario.mock.maxSessionS,
+      maxConcurrentSessions: scenario.mock.maxConcurrentSessions ?? null,
+      tokensPerMinute: scenario.mock.tokensPerMinute ?? null,
       tracePath: files.mockTrace,
       priority: scenario.mock.priority,
     });
@@ -173,8 +187,25 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     let maxLateUs = 0;
     // When each session began, so the report's timeline shows real session spans.
     const sessionStartUs = new Map<number, number>();
+    // Handshake 429s, in-session rate limits and rate_limits.updated, counted apart (summary `rate_limits`).
+    const rateLimits = new RateLimitTally();
+    // Cost guard: spend priced per turn on this thread (workers' turns arrive here too).
+    const costOpts = opts.cost;
+    const tracker = costOpts
+      ? new SpendTracker({ card: costOpts.card, capUsd: costOpts.capUsd, turnUsdHint: costOpts.estimate?.firstTurnUsd ?? null, expectedTurns: costOpts.estimate?.turns ?? null })
+      : null;
+    let openSessions = 0;
+    let budgetStop: (() => void) | null = null;
+    const checkBudget = (): void => {
+      if (tracker?.wouldCross(openSessions)) budgetStop?.();
+    };
+    // Capacity search (arrival type steps): step accounting and the stop rule; set once the run starts.
+    let capacity: CapacityMonitor | null = null;
     const sink: ShardSink = {
       onSessionStart: (index, lateUs) => {
+        capacity?.sessionStarted(index);
+        openSessions++;
+        checkBudget();
         sessionStartUs.set(index, clock.nowUs());
         maxLateUs = Math.max(maxLateUs, lateUs);
         emit({ type: 'session-start', index, lateUs });
@@ -185,15 +216,24 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
           firstAudio.push({ responseId: turn.responseId, milestones: { ...turn.milestones } });
         }
         emit({ type: 'turn', turn, metrics });
+        capacity?.turn(turn, metrics.ttfaMs, clock.nowUs());
+        if (tracker && tracker.addTurn(turn) !== null) {
+          emit({ type: 'cost', spentUsd: tracker.spentUsd, projectedUsd: tracker.projectedUsd(), capUsd: tracker.capUsd });
+          checkBudget();
+        }
       },
       onSession: (session, sessionFindings) => {
         if (session.outcome === NOT_STARTED) notStarted++;
+        else openSessions = Math.max(0, openSessions - 1);
         const startedUs = sessionStartUs.get(session.sessionIndex) ?? null;
         sessionStartUs.delete(session.sessionIndex);
         sessionsLog.append({ ...session, conformanceFindings: sessionFindings.length, startedUs, endedUs: clock.nowUs() });
         for (const f of sessionFindings) findings.push(f);
+        rateLimits.add(session);
+        capacity?.session(session, clock.nowUs());
         emit({ type: 'session-end', session, findings: sessionFindings.length });
       },
+      onRateLimit: (n) => capacity?.rateLimit(n.sessionIndex, n.kind, n.atUs),
     };
 
     // ---- start ---------------------------------------------------------------------------------
@@ -257,6 +297,14 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
     if (scenario.durationS !== null) {
       timers.push(clock.setTimeout(() => requestStop('duration'), (runStartUs + scenario.durationS * 1e6 - clock.nowUs()) / 1000));
     }
+    budgetStop = () => requestStop('budget');
+    if (scenario.arrival.type === 'steps') {
+      const steps = stepSchedule(scenario.arrival);
+      capacity = new CapacityMonitor({ steps, runStartUs, stopWhen: scenario.stopWhen, maxSessions: scenario.arrival.max, onBreak: () => requestStop('capacity') });
+      const monitor = capacity;
+      for (const st of steps) timers.push(clock.setTimeout(() => monitor.stepOver(st.index), (runStartUs + st.endMs * 1000 - clock.nowUs()) / 1000));
+    }
+    checkBudget();
     let hardStop!: () => void;
     const hardStopped$ = new Promise<'hard'>((resolve) => (hardStop = () => resolve('hard')));
     void opts.stopSignal?.soft.then(() => requestStop('signal'));
@@ -313,6 +361,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       notStarted,
       maxLateUs,
     });
+    summary.rate_limits = rateLimits.block(runStartUs);
+    if (capacity) summary.capacity = capacity.finish(endUs, stopReason === null || stopReason === 'duration');
+    if (tracker) summary.budget = budgetBlock(tracker, opts.cost?.estimate ?? null, opts.cost!.card.as_of, stopReason === 'budget');
     writeJson(files.summary, summary);
     const histograms = await writeHgrm(shardResult.recorder, outDir);
     const conformanceFile = writeConformance(outDir, findings);

@@ -7,6 +7,7 @@
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import type { Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
 import { runSession } from '../session/driver.ts';
+import type { RateLimitNotice } from '../session/rate-limit-log.ts';
 import { WsTransport } from '../transport/ws-transport.ts';
 import type { Transport } from '../transport/transport.ts';
 import { SessionConformance, type RunFinding } from './conformance-tap.ts';
@@ -34,6 +35,8 @@ export interface SessionPoolOptions {
   readonly onSessionStart?: (index: number, lateUs: number) => void;
   /** A turn finished (as it finishes). */
   readonly onTurn: (turn: TurnResult) => void;
+  /** A rate limit was met (handshake 429 or in-session), as it happens. Default none. */
+  readonly onRateLimit?: (notice: RateLimitNotice) => void;
   /** A session ended (never started sessions are reported with outcome `not_started`). */
   readonly onSession: (session: SessionResult, findings: readonly RunFinding[]) => void;
 }
@@ -51,6 +54,8 @@ export class SessionPool {
   private stopNewTurns!: () => void;
   private readonly stopPromise = new Promise<void>((r) => (this.stopNewTurns = r));
   private running = 0;
+  /** Connections past the upgrade and not yet closed (the concurrency stamped on rate-limit hits). */
+  private readonly connected = { n: 0 };
   private remaining: number;
   private finished!: () => void;
   /** Resolves once every session ended or was skipped. */
@@ -60,6 +65,11 @@ export class SessionPool {
     this.remaining = opts.sessions.length;
     for (const s of opts.sessions) this.plans.set(s.plan.index, s.plan);
     if (this.remaining === 0) this.finished();
+  }
+
+  /** Connections open now (upgraded, not yet closed): reconnects count once, refused upgrades not at all. */
+  get openConnections(): number {
+    return this.connected.n;
   }
 
   /** Sessions connected or connecting now. */
@@ -144,7 +154,7 @@ export class SessionPool {
     const conformance = this.opts.conformance === false ? null : new SessionConformance(s.plan, clock);
     const make = this.opts.transportFactory ?? ((plan: SessionPlan) => new WsTransport({ url: plan.url, headers: plan.headers, clock, handshakeTimeoutMs: plan.connectTimeoutMs }));
     const transportFactory = (plan: SessionPlan): Transport => {
-      const raw = make(plan);
+      const raw = countOpen(make(plan), this.connected);
       if (this.aborted) queueMicrotask(() => raw.close(1000, 'OK'));
       list.push(raw);
       return conformance ? conformance.wrap(raw) : raw;
@@ -156,6 +166,9 @@ export class SessionPool {
       onTurn: (t) => this.opts.onTurn(t),
       ...(conformance ? { onEvent: (e, ctx) => conformance.onEvent(e, ctx) } : {}),
       signal: { stopNewTurns: this.stopPromise },
+      // The concurrency stamped on rate-limit hits: connections open in this thread at that moment.
+      openSessions: () => this.connected.n,
+      ...(this.opts.onRateLimit ? { onRateLimit: this.opts.onRateLimit } : {}),
       ...(this.opts.silence ? { silence: this.opts.silence } : {}),
     })
       .then(
@@ -187,4 +200,32 @@ export class SessionPool {
         this.settle();
       });
   }
+}
+
+/** The transport, counting itself in `counter.n` from a successful upgrade until it closes. */
+function countOpen(raw: Transport, counter: { n: number }): Transport {
+  let open = false;
+  const down = (): void => {
+    if (!open) return;
+    open = false;
+    counter.n -= 1;
+  };
+  return {
+    connect: () =>
+      raw.connect().then(() => {
+        open = true;
+        counter.n += 1;
+      }),
+    send: (frame) => raw.send(frame),
+    close: (code, reason) => raw.close(code, reason),
+    onMessage: (cb) => raw.onMessage(cb),
+    onClose: (cb) =>
+      raw.onClose((code, reason) => {
+        down();
+        cb(code, reason);
+      }),
+    get bufferedBytes() {
+      return raw.bufferedBytes;
+    },
+  };
 }

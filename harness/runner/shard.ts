@@ -4,6 +4,7 @@
  * the main thread adds their recorder snapshots. A shard rebuilds its session plans from the
  * scenario and the session indices it was given, so no plan crosses a thread boundary.
  */
+import type { RateLimitNotice } from '../session/rate-limit-log.ts';
 import type { Clock } from '../../common/clock.ts';
 import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
 import { silenceFrame } from '../audio/prepare-clip.ts';
@@ -48,6 +49,11 @@ export interface ShardSink {
   onSessionStart(index: number, lateUs: number): void;
   onTurn(turn: TurnResult, metrics: TurnMetrics): void;
   onSession(session: SessionResult, findings: readonly RunFinding[]): void;
+  /**
+   * A rate limit met, as it happens (the capacity search judges steps live with it). Optional:
+   * worker threads do not forward it; the session's `rateLimits` record still carries every hit.
+   */
+  onRateLimit?(notice: RateLimitNotice): void;
 }
 
 /** A shard's totals once its sessions ended. */
@@ -117,6 +123,7 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
     ...(deps.transportFactory ? { transportFactory: deps.transportFactory } : {}),
     conformance: spec.conformance ?? true,
     onSessionStart: (index, lateUs) => sink.onSessionStart(index, lateUs),
+    ...(sink.onRateLimit ? { onRateLimit: (n: RateLimitNotice) => sink.onRateLimit!(n) } : {}),
     onTurn: (t) => {
       let turn = t;
       if (aborted && t.status !== 'completed' && !(t.status === 'cancelled' && t.bargedIn)) {

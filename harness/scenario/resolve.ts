@@ -10,7 +10,8 @@ import { isKnownNonReasoningModel, isReasoningModel } from '../../common/protoco
 import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
-import type { ResolvedScenario, ScenarioOverrides, TurnDetection } from './types.ts';
+import type { Arrival, ResolvedScenario, ScenarioOverrides, StopWhen, TurnDetection } from './types.ts';
+import { stepSchedule } from './schedule.ts';
 import { toWireFormat } from './wire.ts';
 
 /** Where the raw object came from, for messages and relative paths. */
@@ -126,10 +127,44 @@ function toTurnDetection(td: NonNullable<ScenarioFile['turn_detection']>): TurnD
   }
 }
 
+/** Unreachable: a `steps` arrival is resolved by {@link capacitySearch}. */
+function never(a: { type: string }): never {
+  throw new Error(`resolveScenario: arrival type ${a.type} not resolved`);
+}
+
+/**
+ * A capacity search (`arrival.type: steps`): `sessions` is `arrival.max` and the run lasts one
+ * `step_s` per step, so `sessions` (other than `max`), `duration_s` and `turns_per_session` are
+ * refused rather than silently ignored; `stop_when` is refused with any other arrival.
+ * Null when the arrival is not `steps`.
+ */
+function capacitySearch(
+  f: ScenarioFile,
+  given: ReadonlySet<string>,
+  add: (p: FieldPath, message: string) => void,
+): { arrival: Arrival; sessions: number; durationS: number; stopWhen: StopWhen | null } | null {
+  if (f.arrival.type !== 'steps') {
+    if (f.stop_when !== undefined) add(['stop_when'], `applies to arrival type steps (a capacity search) only, got arrival type ${f.arrival.type}`);
+    return null;
+  }
+  const arrival: Arrival = { type: 'steps', start: f.arrival.start, step: f.arrival.step, stepS: f.arrival.step_s, max: f.arrival.max };
+  const steps = stepSchedule(arrival);
+  const durationS = steps.length * arrival.stepS;
+  if (given.has('sessions') && f.sessions !== arrival.max) {
+    add(['sessions'], `expected no sessions (or ${arrival.max}) with arrival type steps: arrival.max sets the most concurrent sessions, got ${f.sessions}`);
+  }
+  if (given.has('duration_s')) add(['duration_s'], `expected no duration_s with arrival type steps: the search lasts ${steps.length} steps × ${arrival.stepS} s = ${durationS} s`);
+  if (given.has('turns_per_session')) add(['turns_per_session'], 'expected no turns_per_session with arrival type steps: sessions keep taking turns until the search ends');
+  const w = f.stop_when;
+  const stopWhen: StopWhen | null = w === undefined ? null : { ttfaP95Ms: w.ttfa_p95_ms ?? null, errorRate: w.error_rate ?? null, rateLimited: w.rate_limited };
+  return { arrival, sessions: arrival.max, durationS, stopWhen };
+}
+
 /** Cross-field defaults and checks on a schema-valid file. Returns the scenario or field problems. */
-function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagged: ReadonlySet<string>): { scenario?: ResolvedScenario; problems: FieldProblem[] } {
+function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagged: ReadonlySet<string>, given: ReadonlySet<string>): { scenario?: ResolvedScenario; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const add = (p: FieldPath, message: string): void => void problems.push({ path: p, message });
+  const search = capacitySearch(f, given, add);
 
   for (const name of Object.keys(f.headers)) if (!HEADER_NAME.test(name)) add(['headers', name], 'expected an HTTP header name');
 
@@ -171,12 +206,13 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     target: f.target,
     headers: { ...f.headers },
     apiKeyEnv: f.api_key_env === undefined ? null : { name: f.api_key_env, from: flagged.has('api_key_env') ? '--api-key-env' : `${source.label}: api_key_env` },
-    mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s, priority: f.mock.priority },
+    mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s, priority: f.mock.priority, maxConcurrentSessions: f.mock.max_concurrent_sessions ?? null, tokensPerMinute: f.mock.tokens_per_minute ?? null },
     model,
     kind,
-    sessions: f.sessions,
-    arrival: f.arrival.type === 'ramp' ? { type: 'ramp', rampUpS: f.arrival.ramp_up_s } : { type: 'rate', perS: f.arrival.per_s, poisson: f.arrival.poisson },
-    durationS: f.duration_s ?? (f.turns_per_session === undefined ? DEFAULT_DURATION_S : null),
+    sessions: search?.sessions ?? f.sessions,
+    arrival: search?.arrival ?? (f.arrival.type === 'ramp' ? { type: 'ramp', rampUpS: f.arrival.ramp_up_s } : f.arrival.type === 'rate' ? { type: 'rate', perS: f.arrival.per_s, poisson: f.arrival.poisson } : never(f.arrival)),
+    stopWhen: search?.stopWhen ?? null,
+    durationS: search?.durationS ?? f.duration_s ?? (f.turns_per_session === undefined ? DEFAULT_DURATION_S : null),
     turnsPerSession: f.turns_per_session ?? null,
     thinkTimeMs: think,
     turnDetection,
@@ -228,7 +264,7 @@ export function resolveScenario(raw: unknown, source: ScenarioSource, overrides:
     throw new ConfigError('E_SCENARIO', problems);
   }
   const fileName = source.path ? path.basename(source.path).replace(/\.(ya?ml|json)$/i, '') : 'inline';
-  const { scenario, problems: fieldProblems } = finish(parsed.data, source, fileName, flagged);
+  const { scenario, problems: fieldProblems } = finish(parsed.data, source, fileName, flagged, new Set(Object.keys(merged)));
   for (const p of fieldProblems) problems.push(where(p.path) + p.message);
   if (problems.length > 0 || !scenario) throw new ConfigError('E_SCENARIO', problems);
   Object.assign(scenario.headers, flagHeaders);

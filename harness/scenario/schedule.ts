@@ -6,6 +6,31 @@
 import { seededRandom } from './seeded.ts';
 import type { Arrival } from './types.ts';
 
+/** One step of a capacity search (`arrival.type: steps`). */
+export interface CapacityStep {
+  /** 0-based. */
+  index: number;
+  /** Sessions meant to be open during the step. */
+  concurrency: number;
+  /** Step start and end, ms after the run starts ([startMs, endMs)). */
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * The steps of a capacity search: step k (0-based) holds `min(start + k × step, max)` sessions
+ * from `k × stepS` to `(k + 1) × stepS` seconds; the last step is the first that reaches `max`.
+ */
+export function stepSchedule(arrival: Extract<Arrival, { type: 'steps' }>): CapacityStep[] {
+  const out: CapacityStep[] = [];
+  const stepMs = arrival.stepS * 1000;
+  for (let k = 0; ; k++) {
+    const concurrency = Math.min(arrival.start + k * arrival.step, arrival.max);
+    out.push({ index: k, concurrency, startMs: k * stepMs, endMs: (k + 1) * stepMs });
+    if (concurrency >= arrival.max) return out;
+  }
+}
+
 /**
  * Intended start of each session, ms after the run starts.
  * Ramp: evenly over `rampUpS` (session i at `i × rampUpS / sessions`; all at 0 when 0).
@@ -15,6 +40,15 @@ export function sessionStartOffsetsMs(arrival: Arrival, sessions: number, seed: 
   const out: number[] = [];
   if (arrival.type === 'ramp') {
     for (let i = 0; i < sessions; i++) out.push((i * arrival.rampUpS * 1000) / sessions);
+    return out;
+  }
+  if (arrival.type === 'steps') {
+    // Capacity search: `start` at 0, then `step` more at each later step, never beyond `max`.
+    const steps = stepSchedule(arrival);
+    for (let i = 0, k = 0; i < sessions; i++) {
+      while (k < steps.length - 1 && i >= steps[k]!.concurrency) k++;
+      out.push(steps[k]!.startMs);
+    }
     return out;
   }
   const meanGapMs = 1000 / arrival.perS;

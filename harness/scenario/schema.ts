@@ -41,12 +41,27 @@ const mockSchema = z.strictObject({
   faults: z.array(z.string().min(1)).default([]),
   max_session_s: posNum.default(3600),
   priority: z.enum(MOCK_PRIORITIES).default(DEFAULT_MOCK_PRIORITY),
+  /** Emulated account limits (`rth mock --max-concurrent-sessions`, `--tokens-per-minute`); default none. */
+  max_concurrent_sessions: posInt.optional(),
+  tokens_per_minute: posInt.optional(),
 });
 
 const arrivalSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ramp'), ramp_up_s: z.number().min(0).default(0) }),
   z.strictObject({ type: z.literal('rate'), per_s: posNum, poisson: z.boolean().default(false) }),
+  z
+    .strictObject({ type: z.literal('steps'), start: posInt, step: posInt, step_s: posNum, max: posInt })
+    .superRefine((v, ctx) => {
+      if (v.max < v.start) ctx.addIssue({ code: 'custom', path: ['max'], message: `expected max >= start (${v.start})`, input: v.max });
+    }),
 ]);
+
+/** `stop_when`: the capacity search's stop conditions (`arrival.type: steps` only). */
+const stopWhenSchema = z.strictObject({
+  ttfa_p95_ms: posNum.optional(),
+  error_rate: z.number().min(0).max(1).optional(),
+  rate_limited: z.boolean().default(false),
+});
 
 const thinkTimeSchema = z.union([
   z.number().min(0),
@@ -131,6 +146,7 @@ export const scenarioFileSchema = z.strictObject({
   kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),
   sessions: posInt.default(1),
   arrival: arrivalSchema.default({ type: 'ramp', ramp_up_s: 0 }),
+  stop_when: stopWhenSchema.optional(),
   duration_s: posNum.optional(),
   turns_per_session: posInt.optional(),
   think_time_ms: thinkTimeSchema.default(1000),

@@ -18,7 +18,26 @@ export type Arrival =
   /** Closed model: `sessions` sessions started evenly over `rampUpS` seconds (0 = all at once). */
   | { type: 'ramp'; rampUpS: number }
   /** Open model: sessions arrive at `perS` per second (evenly, or as a seeded Poisson process), `sessions` in total. */
-  | { type: 'rate'; perS: number; poisson: boolean };
+  | { type: 'rate'; perS: number; poisson: boolean }
+  /**
+   * Closed model, capacity search: `start` concurrent sessions for `stepS` seconds, then
+   * `start + step`, … up to `max` (the last step may add fewer). Sessions keep taking turns until
+   * the run ends; `sessions` is `max`. See `runner/capacity.ts`.
+   */
+  | { type: 'steps'; start: number; step: number; stepS: number; max: number };
+
+/**
+ * When a capacity search (`arrival.type: steps`) ends: at the first step that breaks any set
+ * condition. Null fields are not checked. See `runner/capacity.ts` for how each is judged.
+ */
+export interface StopWhen {
+  /** TTFA p95 of the step's turns above this, ms (judged only when the step supports a p95). */
+  ttfaP95Ms: number | null;
+  /** The step's error rate (failed turns and failed session opens over attempts) above this, 0..1. */
+  errorRate: number | null;
+  /** Any handshake 429 or in-session `rate_limit_exceeded` in the step. Default false. */
+  rateLimited: boolean;
+}
 
 /** Turn detection as configured (`manual` = `turn_detection: null` on the wire, turns committed by the harness). */
 export type TurnDetection =
@@ -60,12 +79,23 @@ export interface ResolvedScenario {
    */
   apiKeyEnv: { name: string; from: string } | null;
   /** Options of the embedded mock (ignored for other targets). */
-  mock: { seed: number; latencyProfilePath: string | null; faults: readonly string[]; maxSessionS: number; priority: MockPriority };
+  mock: {
+    seed: number;
+    latencyProfilePath: string | null;
+    faults: readonly string[];
+    maxSessionS: number;
+    priority: MockPriority;
+    /** Emulated account limits of the embedded mock (`mock.max_concurrent_sessions`, `mock.tokens_per_minute`); null = none. */
+    maxConcurrentSessions?: number | null;
+    tokensPerMinute?: number | null;
+  };
   model: string;
   kind: ScenarioKind;
   /** Closed model: concurrent sessions. Open model: sessions in total. Default 1. */
   sessions: number;
   arrival: Arrival;
+  /** Capacity search stop conditions (`stop_when`); null when not set (only with `arrival.type: steps`). */
+  stopWhen: StopWhen | null;
   /** Run length, s; null = until every session finished its turns. */
   durationS: number | null;
   /** Turns per session; null = until `durationS`. */

@@ -18,6 +18,10 @@ export interface OpenFailureInfo {
   detail: string | null;
   /** One line for people: status and body excerpt, errno, close code and reason, error event. */
   reason: string;
+  /** HTTP status of a refused upgrade, when there was one. */
+  httpStatus?: number;
+  /** Its `Retry-After`, ms, when it had one. */
+  retryAfterMs?: number;
 }
 
 /** Longest error message kept in a failure reason, characters. */
@@ -119,6 +123,8 @@ export class Connection {
       } else if (outcome instanceof TransportError) {
         const detail = outcome.httpStatus !== null ? `http_${outcome.httpStatus}` : (outcome.errno ?? outcome.code);
         this.failure = { kind: 'connect_failed', detail, reason: outcome.message };
+        if (outcome.httpStatus !== null) this.failure.httpStatus = outcome.httpStatus;
+        if (outcome.retryAfterMs !== null) this.failure.retryAfterMs = outcome.retryAfterMs;
       } else {
         this.failure = { kind: 'connect_failed', detail: 'network', reason: clip(outcome instanceof Error ? outcome.message : String(outcome)) };
       }

@@ -17,6 +17,7 @@ import { redactSecrets } from '../transport/failure-reason.ts';
 import type { Transport } from '../transport/transport.ts';
 import { Connection } from './connection.ts';
 import { ConversationHistory } from './history.ts';
+import { RateLimitLog, type RateLimitNotice } from './rate-limit-log.ts';
 import { Microphone } from './microphone.ts';
 import { faultOfClose, reconnectDelayMs, RecoveryLog, resolveRecoveryPolicy, seededRandom, type RecoveryPolicy } from './recovery.ts';
 import type { SessionHost } from './session-host.ts';
@@ -53,6 +54,10 @@ export interface SessionDeps {
   seed?: number;
   /** Silence frame for VAD/translation streaming. Default: digital silence of `plan.format`/`plan.chunkMs`. */
   silence?: SilenceFrame;
+  /** Connections open in this thread now (`RateLimitHit.openSessions`), stamped on rate-limit hits. Default: unknown (null). */
+  openSessions?: () => number;
+  /** Told of every rate-limit hit as it happens (handshake 429 or in-session). Default none. */
+  onRateLimit?: (notice: RateLimitNotice) => void;
 }
 
 /** How a session ended (`SessionResult.outcome`). */
@@ -109,6 +114,7 @@ class SessionDriver implements SessionHost {
   /** Why the session failed, once it did. */
   private failure: SessionFailure | null = null;
   private readonly sleepers = new Set<() => void>();
+  private readonly rateLimits: RateLimitLog;
 
   constructor(
     readonly plan: SessionPlan,
@@ -122,6 +128,7 @@ class SessionDriver implements SessionHost {
     const silence = deps.silence?.frame ?? buildSilenceFrame(plan.format, plan.chunkMs, translation).frame;
     this.silenceFrame = translation ? translationFramesOf([silence])[0]! : silence;
     this.engine = translation ? new TranslationEngine(this) : new TurnEngine(this);
+    this.rateLimits = new RateLimitLog(plan.index, deps.openSessions ?? null, deps.onRateLimit ?? null);
   }
 
   async run(): Promise<SessionResult> {
@@ -254,6 +261,7 @@ class SessionDriver implements SessionHost {
     const conn: Connection = new Connection(this.deps.transportFactory(this.plan), this.clock, {
       observe: this.deps.onEvent ? (e) => this.deps.onEvent!(e, ctx) : undefined,
       dispatch: (e) => {
+        this.rateLimits.observe(e);
         if (conn === this.live) this.engine.dispatch(e);
         else if (e.kind === 'known' && e.type === 'error') this.errorSeen(errorCode(e.event));
       },
@@ -294,6 +302,7 @@ class SessionDriver implements SessionHost {
 
   private noteOpenFailure(conn: Connection): void {
     const f = conn.failure;
+    if (f?.httpStatus === 429) this.rateLimits.handshakeRefused(this.clock.nowUs(), f.retryAfterMs ?? null);
     if (f) this.openFailure = { kind: f.kind, code: f.detail, reason: redactSecrets(f.reason, this.plan.headers) };
   }
 
@@ -405,6 +414,8 @@ class SessionDriver implements SessionHost {
       errors: { ...this.errors },
     };
     if (this.log.records.length > 0) result.recoveries = this.log.records;
+    const rateLimits = this.rateLimits.result();
+    if (rateLimits) result.rateLimits = rateLimits;
     if (this.failure !== null && this.outcome !== 'completed' && this.outcome !== 'stopped') {
       result.failure = this.failure;
       const key = failureErrorKey(this.outcome, this.failure.reason);

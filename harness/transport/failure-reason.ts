@@ -88,3 +88,16 @@ export function networkReason(err: Error): { tls: boolean; errno: string | null;
   const reason = tls ? `TLS ${errno ?? 'error'}: ${text}` : errno === null ? text : `${errno}: ${text}`;
   return { tls, errno, reason };
 }
+
+/**
+ * A `Retry-After` header value in ms: delta-seconds (`"1"`, `"2.5"`) or an HTTP date (relative to
+ * `nowEpochMs`, wall time, because the header is). Null when absent, empty or unreadable; a date
+ * in the past gives 0.
+ */
+export function parseRetryAfterHeader(value: string | string[] | undefined, nowEpochMs: number): number | null {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!raw) return null;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.max(0, at - nowEpochMs) : null;
+}

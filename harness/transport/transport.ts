@@ -42,11 +42,15 @@ export class TransportError extends Error {
   /** The system or TLS error code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`), when there was one. */
   readonly errno: string | null;
 
-  constructor(code: TransportErrorCode, message: string, httpStatus: number | null = null, errno: string | null = null) {
+  /** `Retry-After` of a refused upgrade (a 429 or 503), ms; null when absent or unreadable. */
+  readonly retryAfterMs: number | null;
+
+  constructor(code: TransportErrorCode, message: string, httpStatus: number | null = null, errno: string | null = null, retryAfterMs: number | null = null) {
     super(message);
     this.name = 'TransportError';
     this.code = code;
     this.httpStatus = httpStatus;
     this.errno = errno;
+    this.retryAfterMs = retryAfterMs;
   }
 }

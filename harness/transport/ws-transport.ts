@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../common/clock.ts';
-import { httpStatusReason, networkReason, redactSecrets } from './failure-reason.ts';
+import { httpStatusReason, networkReason, parseRetryAfterHeader, redactSecrets } from './failure-reason.ts';
 import { TransportError, type CloseListener, type MessageListener, type Transport } from './transport.ts';
 
 /** Options of {@link WsTransport}. */
@@ -106,7 +106,8 @@ export class WsTransport implements Transport {
           res.removeAllListeners('data');
           res.resume();
           const body = Buffer.concat(chunks).subarray(0, REFUSED_BODY_MAX_BYTES).toString('utf8');
-          fail(new TransportError('http_status', redactSecrets(httpStatusReason(status, res.statusMessage, body), headers), status));
+          const retryAfterMs = parseRetryAfterHeader(res.headers['retry-after'], Date.now());
+          fail(new TransportError('http_status', redactSecrets(httpStatusReason(status, res.statusMessage, body), headers), status, null, retryAfterMs));
           ws.terminate();
         };
         finishRefusal = finish;

@@ -10,6 +10,7 @@ import type { TimerHandle } from '../../common/clock.ts';
 import type { ServerEventOf } from '../../common/protocol/types.ts';
 import type { InjectedResponseFailure, Rng, WireEvent } from '../contract.ts';
 import { serverError } from '../errors.ts';
+import type { AccountLimits } from '../rate-limits.ts';
 import { injectedFailureError } from '../faults.ts';
 import { drawDelayMs, drawFirstAudioDelayMs, drawLeadingSilenceMs } from '../latency-profile.ts';
 import { ANSWER_TEXTS, COMMENTARY_TEXTS, TOOL_FOLLOWUP_TEXTS, argumentsFor } from './answers.ts';
@@ -51,6 +52,13 @@ type OutputPlan = { kind: 'message'; text: string; phase: 'commentary' | 'final_
 
 function ev(e: object): WireEvent {
   return e as WireEvent;
+}
+
+/** The emulated account's refusal of a starting response (rate-limits.ts), or null. */
+function accountRefusal(limits: AccountLimits | null): InjectedResponseFailure | null {
+  if (!limits) return null;
+  const retryAfterS = limits.admit();
+  return retryAfterS === null ? null : { kind: 'rate_limit_exceeded', retryAfterS, limitTokens: limits.tokensPerMinute ?? undefined, usedTokens: limits.usedInWindow };
 }
 
 /** A running response. */
@@ -133,7 +141,8 @@ export class ResponseRun {
   start(): void {
     const ctx = this.state.ctx;
     const profile = this.state.profile;
-    const failure = ctx.faults.responseFailure();
+    // An injected fault wins; otherwise the emulated account budget (rate-limits.ts) may refuse.
+    const failure = ctx.faults.responseFailure() ?? accountRefusal(ctx.options.accountLimits ?? null);
     // A replay source (`--replay`) supplies recorded delays; the draws still happen so the seeded
     // sequence of everything else (commentary, answers) is the same with or without replay.
     const replayed = ctx.options.latencyReplay?.next(ctx) ?? null;
@@ -206,13 +215,19 @@ export class ResponseRun {
       this.createdUs = us;
     });
     const reserved = 4096;
+    // With an emulated token budget the entries count it down (nothing reserved up front, so what
+    // is left is the budget minus finished responses' totals); otherwise fixed figures.
+    const limits = ctx.options.accountLimits ?? null;
     ctx.send(
       ev({
         type: 'rate_limits.updated',
-        rate_limits: [
-          { name: 'requests', limit: 20000, remaining: 19999, reset_seconds: 0.003 },
-          { name: 'tokens', limit: 10_000_000, remaining: 10_000_000 - reserved, reset_seconds: 0.025 },
-        ],
+        rate_limits:
+          limits && limits.tokensPerMinute !== null
+            ? limits.entries(0)
+            : [
+                { name: 'requests', limit: 20000, remaining: 19999, reset_seconds: 0.003 },
+                { name: 'tokens', limit: 10_000_000, remaining: 10_000_000 - reserved, reset_seconds: 0.025 },
+              ],
       } satisfies Omit<ServerEventOf<'rate_limits.updated'>, 'event_id'>),
     );
   }
@@ -331,6 +346,7 @@ export class ResponseRun {
     response.status_details = details;
     response.output = this.outputs;
     response.usage = zero ? zeroUsage() : withOutput(this.usageIn, { text: this.spentText, audio: this.spentAudio });
+    if (!zero) ctx.options.accountLimits?.charge(response.usage.total_tokens ?? 0);
     // The trace line is written once response.done is on the socket (or known never to get there),
     // so every stamp in it is a write time, also when a stall fault held the frames.
     ctx.send(ev({ type: 'response.done', response } satisfies WireResponseEvent<'response.done'>), (doneUs) => {

@@ -77,7 +77,7 @@ function shortRunFlags(s: ResolvedScenario): { args: string[]; overrides: Scenar
     overrides.turns = TEST_TURNS;
   }
   if (s.durationS !== null) {
-    const arrivalSpanS = s.arrival.type === 'ramp' ? s.arrival.rampUpS : s.sessions / s.arrival.perS;
+    const arrivalSpanS = s.arrival.type === 'ramp' ? s.arrival.rampUpS : s.arrival.type === 'steps' ? s.durationS : s.sessions / s.arrival.perS;
     const durationS = Math.min(s.durationS, Math.ceil(arrivalSpanS) + TEST_TAIL_S);
     if (durationS < s.durationS) {
       args.push('--duration', String(durationS));

@@ -24,6 +24,8 @@ interface MockFlags {
   trace?: string;
   toolPlan: string;
   replay?: string;
+  maxConcurrentSessions?: string;
+  tokensPerMinute?: string;
 }
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
@@ -77,6 +79,9 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
   }
   if (!(TOOL_PLANS as readonly string[]).includes(flags.toolPlan)) problems.push(`--tool-plan ${JSON.stringify(flags.toolPlan)}: expected one of ${TOOL_PLANS.join(', ')}`);
   else opts.toolPlan = flags.toolPlan as (typeof TOOL_PLANS)[number];
+  // Emulated account limits (mock-server/rate-limits.ts): positive integers.
+  if (flags.maxConcurrentSessions !== undefined) opts.maxConcurrentSessions = int('--max-concurrent-sessions', flags.maxConcurrentSessions, 1, 1_000_000);
+  if (flags.tokensPerMinute !== undefined) opts.tokensPerMinute = int('--tokens-per-minute', flags.tokensPerMinute, 1, 1_000_000_000);
   if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
   return opts;
 }
@@ -112,6 +117,8 @@ export const registerMock: RegisterCommand = (program, io) => {
     .option('--fault <spec>', 'inject a fault (repeatable), e.g. drop:p=0.1, rate_limit:p=0.2', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--trace <file>', 'write one JSONL ground-truth record per response')
     .option('--replay <dir>', 'replay the response timing of recordings (rth record): the Nth response of session k gets the delays of recording k\'s Nth response')
+    .option('--max-concurrent-sessions <n>', 'emulate an account limit: refuse the upgrade beyond N open sessions with HTTP 429 and Retry-After')
+    .option('--tokens-per-minute <n>', 'emulate an account limit: responses fail with rate_limit_exceeded once N tokens are used in the 60 s window; rate_limits.updated counts down')
     .option('--tool-plan <plan>', 'when function tools are called under tool_choice "auto": auto (user turns), always, never', 'auto')
     .action(async (flags: MockFlags) => {
       await runMock(flags, io);

@@ -11,9 +11,10 @@ import { DEFAULT_SCENARIO, loadScenario } from '../../scenario/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from '../../scenario/types.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
+import { costGuard, type CostGuardFlags } from './run-cost-guard.ts';
 
 /** Flag values as commander gives them. */
-export interface RunFlags {
+export interface RunFlags extends CostGuardFlags {
   target?: string;
   apiKeyEnv?: string;
   model?: string;
@@ -57,6 +58,8 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
 /** Runs the command; returns the exit code. */
 export async function runCommand(name: string, flags: RunFlags, io: CliIo): Promise<number> {
   const scenario = await scenarioFromFlags(name, flags);
+  // Before anything connects: the estimate, and the confirmation for a billed target.
+  const cost = await costGuard(scenario, flags, io);
   const progress = flags.progress ? createProgress({ write: io.err, isTty: io.isTty }) : null;
   // The live display shows the stop itself; otherwise say what is happening.
   void io.stopSignal.soft.then(() => {
@@ -68,6 +71,7 @@ export async function runCommand(name: string, flags: RunFlags, io: CliIo): Prom
       stopSignal: io.stopSignal,
       conformance: flags.conformance,
       onWarning: (line) => io.err(line),
+      ...(cost ? { cost } : {}),
       ...(progress ? { onEvent: progress.listener } : {}),
     });
     progress?.stop();
@@ -107,6 +111,11 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--busy-poll', 'the harness never sleeps: frames sent and stamped within one event-loop turn, at the cost of a full core per worker (latency benchmarks on a machine with a core to spare)')
     .option('--mock-priority <p>', 'scheduling of the embedded mock: low (niceness +10, default), idle (SCHED_IDLE: most accurate stamps on an otherwise idle machine), normal')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
+    .option('--max-cost-usd <usd>', 'stop starting turns once the spend so far plus one more turn per open session would cross this; open turns finish, the run ends "stopped at budget"')
+    .option('--confirm-above-usd <usd>', 'a target other than the embedded mock: an estimate above this needs --yes (or "y" on a terminal) (default 5)')
+    .option('--yes', 'start even when the estimated cost is above --confirm-above-usd')
+    .option('--estimate-from <run-dir>', 'estimate the cost from a previous run of the same scenario (its measured cost per turn index)')
+    .option('--price-card <file>', 'price card JSON for the estimate and the spend (default: the bundled card)')
     .option('--no-progress', 'no progress display')
     .option('--no-conformance', 'skip the passive conformance checks (capacity runs: they cost memory and CPU per connection)')
     .action(async (name: string, flags: RunFlags) => {
