@@ -175,9 +175,20 @@ describe('the mock in its own process', () => {
     expect(isAlive(mock.pid)).toBe(true);
   }, 60_000);
 
+  /** The lowest RSS of ten samples 100 ms apart (null where /proc cannot be read). */
+  async function settledRss(pid: number): Promise<number | null> {
+    let low: number | null = null;
+    for (let i = 0; i < 10; i++) {
+      const v = rssBytes(pid);
+      if (v !== null) low = low === null ? v : Math.min(low, v);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return low;
+  }
+
   it('survives a flood of connects and disconnects of every kind, with bounded memory, and keeps answering', async () => {
     await flood(mock.url, 300); // warm-up round: code loaded, heaps sized
-    const rssWarm = rssBytes(mock.pid);
+    const rssWarm = await settledRss(mock.pid);
     await flood(mock.url, 300);
     await flood(mock.url, 300);
     // Every session has ended: a fresh client's turn is answered in full.
@@ -187,10 +198,14 @@ describe('the mock in its own process', () => {
     await client.waitFor('response.done', { timeoutMs: 20_000 });
     expect(client.events.filter((e) => e.type === 'error')).toEqual([]);
     client.close();
-    const rssAfter = rssBytes(mock.pid);
-    // 600 more connections; a leaked session each (≥ 70 KiB after a turn, ~11 KiB idle) plus its
-    // socket buffers would show; the bound leaves room for heap growth the GC has not returned yet.
-    if (rssWarm !== null && rssAfter !== null) expect(rssAfter - rssWarm).toBeLessThan(48 * 1024 * 1024);
+    const rssAfter = await settledRss(mock.pid);
+    // 600 more connections; a leaked session each with its socket buffers (≥ ~110 KiB) would show.
+    // The bound leaves room for heap the GC has not collected yet: rth's latency GC settings
+    // (harness/gc-tuning.ts, which the mock process runs with too) let the heap grow to ~4× its
+    // live size before a full GC, and a fresh-clone run on Node 24 grew 50.2 MiB with no leak
+    // (48 MiB was the bound then). Each reading is the lowest of a second's samples, so a burst
+    // of garbage just before the next young-generation GC does not count.
+    if (rssWarm !== null && rssAfter !== null) expect(rssAfter - rssWarm).toBeLessThan(64 * 1024 * 1024);
     expect(isAlive(mock.pid)).toBe(true);
   }, 90_000);
 });
