@@ -170,8 +170,12 @@ describe('the mock in its own process', () => {
     // What reached the client: the bound, one frame over it and the kernel's socket buffers.
     expect(raw.received()).toBeLessThan(DEFAULT_MAX_BUFFERED_BYTES + 24 * 1024 * 1024);
     expect(raw.received()).toBeLessThan(askedBytes / 5);
-    // Unbounded, the mock would hold all of it; garbage not yet collected makes the peak vary.
-    if (rssBefore !== null) expect(rssPeak - rssBefore).toBeLessThan(askedBytes / 2);
+    // Unbounded, the mock would hold all of it (askedBytes, ~420 MB) at once; bounded, it holds at
+    // most the 8 MiB send buffer plus garbage not yet collected, which rth's latency GC settings
+    // (heap up to ~4× live before a full GC, harness/gc-tuning.ts) let reach 209 MiB in one
+    // fresh-clone run (the bound was askedBytes / 2 then). 0.8 × askedBytes still fails a mock that
+    // buffers what it was asked for.
+    if (rssBefore !== null) expect(rssPeak - rssBefore).toBeLessThan(askedBytes * 0.8);
     expect(isAlive(mock.pid)).toBe(true);
   }, 60_000);
 
