@@ -29,6 +29,7 @@ import { WsTransport } from '../../harness/transport/ws-transport.ts';
 import { startMockServer, type MockServerHandle } from '../../mock-server/index.ts';
 import { FAST_PROFILE } from '../mock/helpers.ts';
 import { e2eDir, type E2eDir } from './e2e-helpers.ts';
+import { makePlan } from '../session/fake-server.ts';
 
 const KEY = 'sk-rth-rate-limits-test-key-0123456789';
 
@@ -113,28 +114,16 @@ describe('rate limits told apart', () => {
     const clock = new ManualClock(1_000_000);
     server = await startMockServer({ port: 0, seed: 3, latencyScale: 0.2, clock, tokensPerMinute: 1 });
     pacer = createPacer({ clock });
-    const plan: SessionPlan = {
-      index: 0,
+    const plan: SessionPlan = makePlan({
       url: `${server.url}/v1/realtime?model=gpt-realtime-2`,
       headers: { Authorization: `Bearer ${KEY}` },
-      kind: 'realtime',
-      model: 'gpt-realtime-2',
-      effort: 'low',
-      voice: 'marin',
-      instructions: null,
-      outputModalities: ['audio'],
-      turnMode: 'manual',
-      turnDetection: null,
-      format: { type: 'audio/pcm', rate: 24000 },
-      chunkMs: 20,
-      tools: [],
       turns: [
         { clip: clips.get('uk-weather-kyiv')!, thinkTimeMs: 0, bargeInAfterAudioMs: null },
         { clip: clips.get('uk-set-alarm')!, thinkTimeMs: 200, bargeInAfterAudioMs: null },
       ],
       turnTimeoutMs: 30_000,
       connectTimeoutMs: 10_000,
-    };
+    });
     const turns: TurnResult[] = [];
     const notices: RateLimitNotice[] = [];
     let settled = false;
