@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../common/clock.ts';
 import { MockConnection, nestedDeeperThan, type ConnectionStats } from './connection.ts';
+import { wsLink } from './frame-link.ts';
 import type { MockSessionContext, ResolvedMockOptions, SessionKind, WireEvent } from './contract.ts';
 import { NO_FAULTS, parseFaultSpecs } from './faults.ts';
 import { SeededIdFactory } from './ids.ts';
@@ -52,7 +53,7 @@ function setup(kind: Partial<SessionKind> = {}, opts: { maxSessionS?: number; ma
     onClose: kind.onClose ?? (() => void closedCalls++),
   };
   const conn = new MockConnection({
-    ws: ws as unknown as WebSocket,
+    link: wsLink(ws as unknown as WebSocket),
     kind: full,
     sessionId: 'sess_test',
     model: 'gpt-realtime',

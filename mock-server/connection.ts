@@ -4,7 +4,7 @@
  * cap (§1.4) and the send-buffer bound. One bad event never ends the connection or touches another:
  * every handler call is guarded and counted.
  */
-import type { RawData, WebSocket } from 'ws';
+import type { FrameLink } from './frame-link.ts';
 import type { Clock, TimerHandle } from '../common/clock.ts';
 import type {
   ConnectionFaults,
@@ -38,7 +38,10 @@ export interface ConnectionStats {
 
 /** Everything one connection needs (built by server.ts). */
 export interface ConnectionInit {
-  readonly ws: WebSocket;
+  /** What carries the session's events (frame-link.ts: a WebSocket, or a WebRTC call's data channel). */
+  readonly link: FrameLink;
+  /** What the transport changes (WebRTC: audio on the media track); default none: every event on the link. */
+  readonly door?: DoorHooks;
   readonly kind: SessionKind;
   readonly sessionId: string;
   readonly model: string | null;
@@ -55,6 +58,24 @@ export interface ConnectionInit {
   readonly maxBufferedBytes?: number;
   /** Called once when the connection has ended. */
   readonly onEnded?: () => void;
+}
+
+/**
+ * What a door (a transport other than the plain WebSocket) changes about a session, without an
+ * `if` in the session core: it sees each event on its way out and in, and may take it over.
+ */
+export interface DoorHooks {
+  /** The connection is up; `conn` lets the door inject events (see {@link MockConnection.deliver}). */
+  attached(conn: MockConnection): void;
+  /**
+   * A server event on its way out (before faults). Return true when the door took it over (e.g. an
+   * audio delta played on the media track): then the door settles `onWritten` itself, once.
+   */
+  outbound(event: WireEvent, onWritten: WriteHook | undefined): boolean;
+  /** A parsed client event on its way in. Return true when the door answered it itself. */
+  inbound(event: WireEvent): boolean;
+  /** The connection ended. */
+  ended(): void;
 }
 
 /** Default bound on a socket's unsent bytes. */
@@ -113,7 +134,8 @@ export class MockConnection implements MockSessionContext {
   readonly options: ResolvedMockOptions;
   readonly clientSecretSession: Record<string, unknown> | null;
 
-  private readonly ws: WebSocket;
+  private readonly link: FrameLink;
+  private readonly door: DoorHooks | undefined;
   private readonly kind: SessionKind;
   private readonly stats: ConnectionStats;
   private readonly maxBufferedBytes: number;
@@ -126,7 +148,8 @@ export class MockConnection implements MockSessionContext {
   private ended = false;
 
   constructor(init: ConnectionInit) {
-    this.ws = init.ws;
+    this.link = init.link;
+    this.door = init.door;
     this.kind = init.kind;
     this.sessionId = init.sessionId;
     this.model = init.model;
@@ -152,10 +175,10 @@ export class MockConnection implements MockSessionContext {
   start(): void {
     this.stats.open += 1;
     this.stats.total += 1;
-    this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    this.ws.on('close', () => this.end());
-    this.ws.on('error', () => this.end());
+    this.link.onFrame((data, isBinary) => this.onFrame(data, isBinary));
+    this.link.onEnd(() => this.end());
     this.setTimeout(() => this.expire(), this.maxSessionS * 1000);
+    this.door?.attached(this);
     this.guard(null, () => this.kind.open(this));
   }
 
@@ -168,6 +191,7 @@ export class MockConnection implements MockSessionContext {
     }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
     const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    if (this.door !== undefined && this.door.outbound(out, onWritten)) return true;
     if (onWritten === undefined) {
       this.outbound(out, JSON.stringify(out));
       return true;
@@ -199,11 +223,7 @@ export class MockConnection implements MockSessionContext {
     // A stall fault may still hold frames (e.g. the session_expired error): send them first.
     this.outbound.whenIdle(() => {
       if (this.ended) return;
-      try {
-        this.ws.close(code, reason);
-      } catch {
-        this.ws.terminate();
-      }
+      this.link.close(code, reason);
     });
   }
 
@@ -227,27 +247,27 @@ export class MockConnection implements MockSessionContext {
   private rawSend(frame: string, hook?: WriteHook): void {
     // A hook is settled once: not again if end() already settled it with null.
     const onWritten = hook !== undefined && this.unwritten?.delete(hook) === true ? hook : undefined;
-    if (this.ended || this.ws.readyState !== this.ws.OPEN) return onWritten?.(null);
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+    if (this.ended || !this.link.isOpen()) return onWritten?.(null);
+    if (this.link.bufferedBytes > this.maxBufferedBytes) {
       // A client that does not read must not make the server grow without bound.
       this.stats.sendOverflows += 1;
       this.close(1008, 'send buffer overflow: the client is not reading');
       return onWritten?.(null);
     }
     if (onWritten === undefined) {
-      this.ws.send(frame);
+      this.link.sendText(frame);
       return;
     }
     // Stamped before send(): on loopback the client (another process) may read the frame before
     // send() returns, and a stamp taken after it would make the harness look early.
     const writtenUs = this.clock.nowUs();
-    this.ws.send(frame);
+    this.link.sendText(frame);
     onWritten(writtenUs);
   }
 
   private terminate(): void {
     this.closing = true;
-    this.ws.terminate();
+    this.link.terminate();
   }
 
   private expire(): void {
@@ -255,10 +275,9 @@ export class MockConnection implements MockSessionContext {
     this.close(1001, sessionExpiredMessage(this.maxSessionS));
   }
 
-  private onFrame(data: RawData, isBinary: boolean): void {
+  private onFrame(bytes: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     this.stats.framesIn += 1;
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (isBinary) {
       this.sendError(binaryFrame(bytes.length));
       return;
@@ -294,7 +313,43 @@ export class MockConnection implements MockSessionContext {
       this.sendError({ ...invalidType('type', 'a string', type), eventId });
       return;
     }
+    if (this.door !== undefined && this.guardBool(eventId, () => this.door!.inbound(record as WireEvent))) return;
     this.guard(eventId, () => this.kind.onEvent(this, record as WireEvent));
+  }
+
+  /**
+   * Hands the session core an event that did not come as a client frame: a door's translation of
+   * what arrived another way (WebRTC: decoded RTP audio as `input_audio_buffer.append`, an automatic
+   * truncation). Guarded like a client event; ignored once the connection has ended.
+   */
+  deliver(event: WireEvent): void {
+    if (this.ended) return;
+    this.guard(null, () => this.kind.onEvent(this, event));
+  }
+
+  /** Sends a frame straight to the link, past the door (the door's own events). */
+  sendDirect(event: WireEvent, onWritten?: WriteHook): boolean {
+    if (this.closing || this.ended) {
+      onWritten?.(null);
+      return false;
+    }
+    const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    if (onWritten !== undefined) (this.unwritten ??= new Set()).add(onWritten);
+    this.outbound(out, JSON.stringify(out), onWritten);
+    return true;
+  }
+
+  /** Whether the connection has ended. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private guardBool(eventId: string | null, fn: () => boolean): boolean {
+    let taken = true;
+    this.guard(eventId, () => {
+      taken = fn();
+    });
+    return taken;
   }
 
   /** Runs a handler; a throw is counted and answered with `server_error`, and the session stays open. */
@@ -328,6 +383,11 @@ export class MockConnection implements MockSessionContext {
     }
     try {
       this.kind.onClose(this);
+    } catch {
+      this.stats.handlerErrors += 1;
+    }
+    try {
+      this.door?.ended();
     } catch {
       this.stats.handlerErrors += 1;
     }

@@ -12,6 +12,7 @@ import { monotonicClock, type Clock } from '../common/clock.ts';
 import { ConfigError } from '../common/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
+import { wsLink } from './frame-link.ts';
 import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
@@ -272,7 +273,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       return;
     }
     const connection = new MockConnection({
-      ws,
+      link: wsLink(ws),
       kind: sessionKindFor(route),
       sessionId: ids.session(),
       model: route.kind === 'transcription' ? null : route.model,
