@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockErrorSpec } from './contract.ts';
 import type { IdFactory } from './contract.ts';
 import { extractApiKey, mayMintClientSecrets, type ClientSecretStore } from './auth.ts';
+import { answerPreflight, applyCors } from './cors.ts';
 import { invalidApiKey, missingApiKey } from './errors.ts';
 import { DEFAULT_MODEL, defaultRealtimeSession, toWireSession } from './realtime/config.ts';
 import { applySessionUpdate, parseNoiseReduction } from './realtime/session-update.ts';
@@ -28,17 +29,20 @@ export interface HttpDeps {
   readonly nowUnixS: () => number;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Writes a JSON response. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, e: MockErrorSpec): void {
+/** Writes an error in the REST shape `{error:{message, type, param, code}}`. */
+export function sendError(res: ServerResponse, status: number, e: MockErrorSpec): void {
   sendJson(res, status, { error: { message: e.message, type: e.type ?? 'invalid_request_error', param: e.param ?? null, code: e.code } });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
+/** The request body, or null when it exceeds 1 MiB (the request is then dropped). */
+export function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -65,6 +69,16 @@ function parseTtl(body: Record<string, unknown>): number {
   return asNumber(ea['seconds'], 'expires_after.seconds', { min: CLIENT_SECRET_TTL.minS, max: CLIENT_SECRET_TTL.maxS, integer: true });
 }
 
+/**
+ * A realtime session config request (`RealtimeSessionCreateRequest`, `type:"realtime"`) made
+ * effective and rendered as the wire config; throws the validation error (see validate.ts).
+ */
+export function realtimeSessionConfig(raw: Record<string, unknown>, id: string, expiresAtS: number): Record<string, unknown> {
+  const model = raw['model'] === undefined ? DEFAULT_MODEL : asString(raw['model'], 'session.model');
+  const effective = applySessionUpdate(raw, defaultRealtimeSession(id, model, expiresAtS), { voiceLocked: false, modelSettable: true });
+  return toWireSession(effective) as unknown as Record<string, unknown>;
+}
+
 function realtimeClientSecret(body: Record<string, unknown>, deps: HttpDeps): { status: number; body: unknown } {
   onlyKeys(body, '', ['expires_after', 'session']);
   const ttlS = parseTtl(body);
@@ -77,9 +91,7 @@ function realtimeClientSecret(body: Record<string, unknown>, deps: HttpDeps): { 
   if (type === 'transcription') {
     session = toWireTranscriptionSession(applyTranscriptionUpdate(raw, defaultTranscriptionSession(id, expiresAtS))) as unknown as Record<string, unknown>;
   } else {
-    const model = raw['model'] === undefined ? DEFAULT_MODEL : asString(raw['model'], 'session.model');
-    const effective = applySessionUpdate(raw, defaultRealtimeSession(id, model, expiresAtS), { voiceLocked: false, modelSettable: true });
-    session = toWireSession(effective) as unknown as Record<string, unknown>;
+    session = realtimeSessionConfig(raw, id, expiresAtS);
   }
   const value = deps.ids.clientSecret();
   deps.store.prune(nowS);
@@ -138,6 +150,9 @@ export async function handleHttpRequest(req: IncomingMessage, res: ServerRespons
   try {
     const path = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
     const route = ROUTES[path];
+    // Browser apps mint keys from their own origin too (through their backend, usually; not always).
+    if (route && answerPreflight(req, res)) return;
+    if (route) applyCors(req, res);
     if (!route) {
       sendError(res, 404, { code: 'not_found', message: `Unknown endpoint: ${req.method ?? 'GET'} ${path || '/'}. The mock serves POST /v1/realtime/client_secrets, POST /v1/realtime/translations/client_secrets and WebSocket /v1/realtime.` });
       return;

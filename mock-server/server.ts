@@ -13,6 +13,7 @@ import { ConfigError } from '../common/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import { wsLink } from './frame-link.ts';
+import { CallRegistry, handleCallsRequest, isCallsPath, type CallsDeps } from './webrtc/calls-http.ts';
 import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
@@ -91,6 +92,12 @@ export interface MockServerOptions {
    * starting once it is spent fails with `rate_limit_exceeded` (rate-limits.ts). Default none.
    */
   tokensPerMinute?: number | null;
+  /**
+   * The address WebRTC calls gather their ICE candidates on (`--rtc-host`); default `host` when it
+   * is a numeric IPv4 address other than 0.0.0.0, else 127.0.0.1. Loopback only by default: no
+   * STUN, no mDNS, no IPv6 candidates.
+   */
+  rtcHost?: string;
 }
 
 /** A running mock server. */
@@ -229,8 +236,21 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const nowUnixS = (): number => Math.floor(Date.now() / 1000);
 
   const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS };
+  const calls = new CallRegistry();
+  const callsDeps: CallsDeps = {
+    apiKey: resolved.apiKey,
+    store,
+    ids: serverIds,
+    rng: serverRng.fork('call-ids'),
+    nowUnixS,
+    registry: calls,
+    rtcHost: options.rtcHost ?? (/^\d+\.\d+\.\d+\.\d+$/.test(resolved.host) && resolved.host !== '0.0.0.0' ? resolved.host : '127.0.0.1'),
+    openSession: (model, clientSecretSession) => newSessionInit(createRealtimeSession(), model, clientSecretSession),
+  };
   const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
-    void handleHttpRequest(req, res, httpDeps);
+    const path = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
+    if (isCallsPath(path)) void handleCallsRequest(req, res, path, callsDeps);
+    else void handleHttpRequest(req, res, httpDeps);
   };
   // A client that never finishes its request (slowloris, a half-sent upgrade) must not hold a socket.
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
@@ -274,9 +294,17 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }
     const connection = new MockConnection({
       link: wsLink(ws),
-      kind: sessionKindFor(route),
+      ...sessionInitOf(sessionKindFor(route), route.kind === 'transcription' ? null : route.model, auth.clientSecret?.session ?? null, rng, ids),
+    });
+    connection.start();
+  };
+
+  /** The parts of one session the connection loop needs, however the session arrived (socket or call). */
+  function sessionInitOf(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null, rng: SeededRng, ids: SeededIdFactory) {
+    return {
+      kind,
       sessionId: ids.session(),
-      model: route.kind === 'transcription' ? null : route.model,
+      model,
       clock,
       rng: rng.fork('session'),
       ids,
@@ -284,11 +312,29 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       trace,
       options: resolved,
       stats,
-      clientSecretSession: auth.clientSecret?.session ?? null,
+      clientSecretSession,
       ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
-    });
-    connection.start();
-  };
+    };
+  }
+  function newSessionInit(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null) {
+    const rng = serverRng.fork(`connection:${connectionIndex++}`);
+    return sessionInitOf(kind, model, clientSecretSession, rng, new SeededIdFactory(rng.fork('ids')));
+  }
+
+  /** `?call_id=`: a sideband socket for a live call (§10.6), or the handshake's HTTP error. */
+  function sidebandRefusal(req: IncomingMessage, callId: string): { status: string; body: string } | null {
+    const key = extractApiKey(req);
+    const auth = authorize(key, resolved.apiKey, store, 'realtime', nowUnixS());
+    if (!auth.ok) {
+      const e = auth.reason === 'missing' ? missingApiKey() : auth.reason === 'expired' ? expiredClientSecret() : invalidApiKey();
+      return { status: '401 Unauthorized', body: JSON.stringify({ error: { message: e.message, type: 'invalid_request_error', param: null, code: e.code } }) };
+    }
+    // Measured since 2026-09: an ephemeral key (even the one that made the call) gets this 404.
+    if (auth.clientSecret !== null || calls.get(callId) === undefined || calls.get(callId)!.ended) {
+      return { status: '404 Not Found', body: JSON.stringify({ error: { message: 'No session found for the provided call_id', type: 'invalid_request_error', code: 'call_id_not_found', param: '' } }) };
+    }
+    return null;
+  }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     let url: URL;
@@ -302,6 +348,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (path !== '/v1/realtime' && path !== '/v1/realtime/translations') {
       const body = JSON.stringify({ error: { message: `No WebSocket endpoint at ${path || '/'}; use /v1/realtime or /v1/realtime/translations.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    const callId = path === '/v1/realtime' ? url.searchParams.get('call_id') : null;
+    if (callId !== null && !url.searchParams.has('model') && !url.searchParams.has('intent')) {
+      const refusal = sidebandRefusal(req, callId);
+      if (refusal) {
+        socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(refusal.body)}\r\n\r\n${refusal.body}`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.once('close', () => sockets.delete(ws));
+        calls.get(callId)!.attachSideband(ws);
+      });
       return;
     }
     const cap = resolved.maxConcurrentSessions ?? null;
@@ -345,6 +405,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     stats: () => ({ ...stats }),
     close: () =>
       (closing ??= (async () => {
+        calls.hangupAll();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const ws of sockets) ws.close(1001, 'server shutting down');
         const drained = new Promise<void>((resolve) => {
