@@ -13,6 +13,10 @@ import type { PeerConfig } from 'werift';
 /** The address candidates are gathered on, default loopback. */
 export const DEFAULT_RTC_HOST = '127.0.0.1';
 
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.');
+}
+
 /** Peer options for a loopback (or single-address) peer. */
 export function rtcPeerConfig(host: string = DEFAULT_RTC_HOST): Partial<PeerConfig> {
   return {
@@ -21,9 +25,10 @@ export function rtcPeerConfig(host: string = DEFAULT_RTC_HOST): Partial<PeerConf
     iceUseIpv6: false,
     iceInterfaceAddresses: { udp4: host },
     iceAdditionalHostAddresses: [host],
-    // Pairs only between candidates on the chosen address: werift also lists every interface's
-    // address, which would be a useless (or, with no route, a slow) pair to check.
-    iceFilterCandidatePair: (pair) => pair.localCandidate.host === host && pair.remoteCandidate.host === host,
+    // Pairs only from our own address (werift also lists every interface's address, whose socket
+    // is not ours), and on loopback only to a loopback peer: a remote candidate on another
+    // interface (or an mDNS name) cannot be reached from 127.0.0.1.
+    iceFilterCandidatePair: (pair) => pair.localCandidate.host === host && (!isLoopback(host) || isLoopback(pair.remoteCandidate.host)),
     bundlePolicy: 'max-bundle',
   };
 }

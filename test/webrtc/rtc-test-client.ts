@@ -67,7 +67,7 @@ export class RtcTestClient {
   }
 
   /** Posts the offer as raw SDP with `key`; on 201 applies the answer. */
-  async connect(baseHttp: string, key: string, init: { body?: BodyInit; contentType?: string | null; path?: string } = {}): Promise<PostResult> {
+  async connect(baseHttp: string, key: string, init: { body?: string; contentType?: string | null; path?: string } = {}): Promise<PostResult> {
     const sdp = await this.offer();
     const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     if (init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/sdp';
