@@ -182,15 +182,6 @@ export function invalidIntent(value: string): MockErrorSpec {
   return invalidValue('intent', value, ['transcription']);
 }
 
-/** `?call_id=` (WebRTC/SIP sideband control is out of the mock's scope). */
-export function callIdUnsupported(): MockErrorSpec {
-  return {
-    code: 'unsupported_call_id',
-    message: 'This mock server does not implement WebRTC/SIP calls, so it cannot attach to a call_id. Connect with ?model=<model> instead.',
-    param: 'call_id',
-  };
-}
-
 /** Translation endpoint with `intent` (the SDK rejects it too, §1.1). */
 export function translationIntentNotAllowed(): MockErrorSpec {
   return { code: 'unknown_parameter', message: "Unknown parameter: 'intent'. Translation sessions take only ?model=.", param: 'intent' };

@@ -17,7 +17,6 @@ import { CallRegistry, handleCallsRequest, isCallsPath, type CallsDeps } from '.
 import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
-  callIdUnsupported,
   conflictingUrlParameters,
   expiredClientSecret,
   invalidApiKey,
@@ -182,7 +181,6 @@ function routeUpgrade(url: URL): Route | MockErrorSpec {
   }
   const given = ['model', 'intent', 'call_id'].filter((k) => q.has(k));
   if (given.length > 1) return conflictingUrlParameters(given);
-  if (q.has('call_id')) return callIdUnsupported();
   const intent = q.get('intent');
   if (intent !== null) return intent === 'transcription' ? { kind: 'transcription' } : invalidIntent(intent);
   const model = q.get('model');

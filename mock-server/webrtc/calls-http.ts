@@ -1,6 +1,6 @@
 /**
  * `POST /v1/realtime/calls` and `POST /v1/realtime/calls/{call_id}/hangup` (docs/realtime-protocol.md
- * §10.1–§10.2, §10.8): the two request forms of a WebRTC call — a raw SDP offer
+ * §10.1–§10.2, §10.7): the two request forms of a WebRTC call — a raw SDP offer
  * (`application/sdp`, usually with an `ek_` key from a browser) and the unified multipart form
  * (`sdp` + `session` parts, usually with the standard key from an app server) — answered `201`
  * with the answer SDP and `Location: /v1/realtime/calls/rtc_…`. Every bad request is a clear HTTP

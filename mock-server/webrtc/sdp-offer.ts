@@ -1,5 +1,5 @@
 /**
- * Checks a WebRTC SDP offer before a peer is built from it (docs/realtime-protocol.md §10.3): a
+ * Checks a WebRTC SDP offer before a peer is built from it (docs/realtime-protocol.md §10.2): a
  * malformed offer or one without audio is a 400 `invalid_offer`, never an exception inside the
  * WebRTC stack. Only what the answer depends on is checked; the stack parses the rest.
  */

@@ -64,7 +64,7 @@ describe('endpoints and routing (§1.1)', () => {
     const s = await server();
     await expectFatal(await connect(s, '/v1/realtime'), 'missing_required_parameter', 'model');
     await expectFatal(await connect(s, '/v1/realtime?model=gpt-realtime&intent=transcription'), 'invalid_request_error');
-    await expectFatal(await connect(s, '/v1/realtime?call_id=rtc_123'), 'unsupported_call_id', 'call_id');
+    await expectFatal(await connect(s, '/v1/realtime?model=gpt-realtime&call_id=rtc_123'), 'invalid_request_error', 'call_id');
     await expectFatal(await connect(s, '/v1/realtime?intent=chat'), 'invalid_value', 'intent');
     await expectFatal(await connect(s, '/v1/realtime/translations?model=gpt-realtime-translate&intent=transcription'), 'unknown_parameter', 'intent');
   });

@@ -26,6 +26,7 @@ interface MockFlags {
   replay?: string;
   maxConcurrentSessions?: string;
   tokensPerMinute?: string;
+  rtcHost?: string;
 }
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
@@ -82,6 +83,12 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
   // Emulated account limits (mock-server/rate-limits.ts): positive integers.
   if (flags.maxConcurrentSessions !== undefined) opts.maxConcurrentSessions = int('--max-concurrent-sessions', flags.maxConcurrentSessions, 1, 1_000_000);
   if (flags.tokensPerMinute !== undefined) opts.tokensPerMinute = int('--tokens-per-minute', flags.tokensPerMinute, 1, 1_000_000_000);
+  if (flags.rtcHost !== undefined) {
+    // ICE candidates are IPv4 addresses here (no mDNS names, no IPv6 unless asked for).
+    if (!/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(flags.rtcHost) || flags.rtcHost === '0.0.0.0') {
+      problems.push(`--rtc-host ${JSON.stringify(flags.rtcHost)}: expected the IPv4 address WebRTC clients reach this machine on, e.g. 127.0.0.1 or 192.168.1.20`);
+    } else opts.rtcHost = flags.rtcHost;
+  }
   if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
   return opts;
 }
@@ -119,6 +126,7 @@ export const registerMock: RegisterCommand = (program, io) => {
     .option('--replay <dir>', 'replay the response timing of recordings (rth record): the Nth response of session k gets the delays of recording k\'s Nth response')
     .option('--max-concurrent-sessions <n>', 'emulate an account limit: refuse the upgrade beyond N open sessions with HTTP 429 and Retry-After')
     .option('--tokens-per-minute <n>', 'emulate an account limit: responses fail with rate_limit_exceeded once N tokens are used in the 60 s window; rate_limits.updated counts down')
+    .option('--rtc-host <ipv4>', 'address of the WebRTC ICE candidates (default: --host when it is an IPv4 address, else 127.0.0.1)')
     .option('--tool-plan <plan>', 'when function tools are called under tool_choice "auto": auto (user turns), always, never', 'auto')
     .action(async (flags: MockFlags) => {
       await runMock(flags, io);
