@@ -13,7 +13,7 @@ import { keepCandidatesOn, rtcPeerConfig, whenState } from '../../common/rtc/wer
 import type { Clock } from '../../common/clock.ts';
 import { MockConnection, type ConnectionInit } from '../connection.ts';
 import type { FrameLink } from '../frame-link.ts';
-import { WebRtcDoor } from './door.ts';
+import { MediaDoor } from '../media/door.ts';
 
 /** How long the client has to open the data channel after the answer, ms. */
 export const CHANNEL_OPEN_TIMEOUT_MS = 30_000;
@@ -112,7 +112,7 @@ export interface CallInit {
 export class RtcCall {
   readonly callId: string;
   private readonly pc: RTCPeerConnection;
-  private readonly door: WebRtcDoor;
+  private readonly door: MediaDoor;
   private transceiver: RTCRtpTransceiver | null = null;
   private link: CallLink | null = null;
   private connection: MockConnection | null = null;
@@ -127,7 +127,7 @@ export class RtcCall {
       ...rtcPeerConfig(init.rtcHost),
       codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })] },
     });
-    this.door = new WebRtcDoor(init.clock, (payload, marker, sequenceNumber, timestamp) => {
+    this.door = new MediaDoor(init.clock, (payload, marker, sequenceNumber, timestamp) => {
       const sender = this.transceiver?.sender;
       if (!sender) return;
       void sender.sendRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber, timestamp, marker }), Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength))).catch(() => undefined);
@@ -215,7 +215,7 @@ export class RtcCall {
   }
 
   /** Media counters (packets in/out, late, undecodable). */
-  get media(): WebRtcDoor['counters'] {
+  get media(): MediaDoor['counters'] {
     return { ...this.door.counters, packetsOut: this.door.packetsOut };
   }
 

@@ -1,7 +1,8 @@
 /**
- * The WebRTC door of a realtime session (docs/realtime-protocol.md §10.4–§10.5): it sits between
- * the session core and the call, and makes the differences the reference documents a property of
- * the transport rather than an `if` inside the core:
+ * The media door of a realtime session whose audio travels as RTP — a WebRTC call (Opus) or a SIP
+ * call (G.711) (docs/realtime-protocol.md §10.4–§10.5, §2.6): it sits between the session core and
+ * the call, and makes the differences the reference documents a property of the transport rather
+ * than an `if` inside the core:
  *
  * - audio out: `response.output_audio.delta` never goes on the data channel; its audio is played
  *   on the media track in real time (media-out.ts), with `output_audio_buffer.started` when the
@@ -17,19 +18,69 @@
  *   a client's own `input_audio_buffer.append` on the channel is refused with an error.
  */
 import { decodeToPcm16, encodeFromPcm16, type WireAudioFormat } from '../../common/audio/formats.ts';
+import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../../common/audio/g711.ts';
 import { downsample48kTo24k, OpusFrameDecoder, upsample24kTo48k } from '../../common/audio/opus.ts';
 import type { Clock } from '../../common/clock.ts';
 import type { DoorHooks, MockConnection } from '../connection.ts';
 import type { MockErrorSpec, WireEvent, WriteHook } from '../contract.ts';
-import { RtpAudioOut, type RtpSend } from './media-out.ts';
+import { opusCodec, RtpAudioOut, type FrameCodec, type RtpSend } from './media-out.ts';
+
+/** The codec side of a call's media: what goes on the wire and at which rate. */
+export interface MediaLeg {
+  /** Name for messages (`opus`, `pcmu`, `pcma`). */
+  readonly name: string;
+  /** Sample rate of the leg's audio, Hz (48000 Opus, 8000 G.711). */
+  readonly rateHz: 48000 | 8000;
+  /** Encoder of outbound frames. */
+  readonly codec: FrameCodec;
+  /** Decodes one inbound payload to samples at {@link rateHz}; null when undecodable. */
+  decode(payload: Uint8Array): Int16Array | null;
+}
+
+/** Opus 48 kHz (WebRTC). */
+export function opusLeg(): MediaLeg {
+  const decoder = new OpusFrameDecoder();
+  return { name: 'opus', rateHz: 48000, codec: opusCodec(), decode: (p) => decoder.decode(p) };
+}
+
+/** G.711 μ-law or A-law 8 kHz (SIP), 160 samples per 20 ms. */
+export function g711Leg(law: 'pcmu' | 'pcma'): MediaLeg {
+  const encode = law === 'pcmu' ? encodeMulaw : encodeAlaw;
+  const decode = law === 'pcmu' ? decodeMulaw : decodeAlaw;
+  return { name: law, rateHz: 8000, codec: { samplesPerFrame: 160, ticksPerUs: 0.008, encode: (f) => encode(f) }, decode: (p) => decode(p) };
+}
+
+/** Resamples mono PCM16 between the rates in play (8, 24, 48 kHz). */
+export function convertRate(pcm: Int16Array, fromHz: number, toHz: number): Int16Array {
+  if (fromHz === toHz) return pcm;
+  if (fromHz === 24000 && toHz === 48000) return upsample24kTo48k(pcm);
+  if (fromHz === 48000 && toHz === 24000) return downsample48kTo24k(pcm);
+  if (fromHz < toHz) {
+    // Sample-and-hold by an integer factor (8→24, 8→48): telephone audio keeps its level and timing.
+    const k = toHz / fromHz;
+    const out = new Int16Array(pcm.length * k);
+    for (let i = 0; i < pcm.length; i++) out.fill(pcm[i]!, k * i, k * i + k);
+    return out;
+  }
+  // Down by an integer factor (24→8, 48→8): the mean of each group, a crude low-pass.
+  const k = fromHz / toHz;
+  const n = Math.floor(pcm.length / k);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += pcm[k * i + j]!;
+    out[i] = Math.round(sum / k);
+  }
+  return out;
+}
 
 const PCM24K: WireAudioFormat = { type: 'audio/pcm', rate: 24000 };
 
-/** The error a client gets for `input_audio_buffer.append` on a WebRTC call (not documented: mock wording). */
+/** The error a client gets for `input_audio_buffer.append` on a WebRTC or SIP call (not documented: mock wording). */
 export function appendOnWebRtc(eventId: string | null): MockErrorSpec {
   return {
     code: 'invalid_request_error',
-    message: 'input_audio_buffer.append is not supported on a WebRTC connection: input audio is taken from the media track.',
+    message: 'input_audio_buffer.append is not supported on a WebRTC or SIP call: input audio is taken from the media track.',
     param: 'type',
     eventId,
   };
@@ -50,28 +101,10 @@ function formatOf(session: unknown, side: 'input' | 'output'): WireAudioFormat |
   return f && typeof f.type === 'string' ? f : null;
 }
 
-function to48k(pcm: Int16Array, rateHz: number): Int16Array {
-  if (rateHz === 24000) return upsample24kTo48k(pcm);
-  // 8 kHz G.711 → 48 kHz: each sample held for six (telephone audio; the listener's ear and the
-  // harness's energy detector need level and timing, not a reconstruction filter).
-  const out = new Int16Array(pcm.length * 6);
-  for (let i = 0; i < pcm.length; i++) out.fill(pcm[i]!, 6 * i, 6 * i + 6);
-  return out;
-}
-
-function from24kToRate(pcm24k: Int16Array, rateHz: number): Int16Array {
-  if (rateHz === 24000) return pcm24k;
-  const n = Math.floor(pcm24k.length / 3);
-  const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.round((pcm24k[3 * i]! + pcm24k[3 * i + 1]! + pcm24k[3 * i + 2]!) / 3);
-  return out;
-}
-
-/** The WebRTC door of one call. */
-export class WebRtcDoor implements DoorHooks {
+/** The media door of one call. */
+export class MediaDoor implements DoorHooks {
   private conn: MockConnection | null = null;
   private readonly out: RtpAudioOut;
-  private readonly decoder = new OpusFrameDecoder();
   private inputFormat: WireAudioFormat = PCM24K;
   private outputFormat: WireAudioFormat = PCM24K;
   /** Responses whose audio started and whose `output_audio_buffer.stopped` is still owed. */
@@ -85,14 +118,19 @@ export class WebRtcDoor implements DoorHooks {
   lastSession: Record<string, unknown> | null = null;
   readonly counters: MediaCounters = { packetsIn: 0, packetsLate: 0, packetsUndecodable: 0, packetsOut: 0 };
 
-  constructor(clock: Clock, sendRtp: RtpSend) {
+  /** `leg` defaults to Opus (WebRTC). */
+  constructor(
+    clock: Clock,
+    sendRtp: RtpSend,
+    private readonly leg: MediaLeg = opusLeg(),
+  ) {
     this.out = new RtpAudioOut(clock, sendRtp, {
       responseStarted: (responseId) => {
         this.owedStop.add(responseId);
         this.conn?.sendDirect({ type: 'output_audio_buffer.started', response_id: responseId });
       },
       drained: () => this.settleStops(),
-    });
+    }, leg.codec);
   }
 
   attached(conn: MockConnection): void {
@@ -162,7 +200,7 @@ export class WebRtcDoor implements DoorHooks {
     this.conn = null;
   }
 
-  /** One RTP packet of the client's audio track (Opus). */
+  /** One RTP packet of the client's audio (in the leg's codec). */
   onRtp(sequenceNumber: number, payload: Uint8Array): void {
     this.counters.packetsIn += 1;
     if (this.lastSequence >= 0) {
@@ -173,15 +211,15 @@ export class WebRtcDoor implements DoorHooks {
       }
     }
     this.lastSequence = sequenceNumber;
-    const pcm48k = this.decoder.decode(payload);
-    if (pcm48k === null) {
+    const pcm = this.leg.decode(payload);
+    if (pcm === null) {
       this.counters.packetsUndecodable += 1;
       return;
     }
     // Before the data channel opened there is no session to hear it (a browser streams at once).
     if (this.conn === null) return;
     const f = this.inputFormat;
-    const samples = from24kToRate(downsample48kTo24k(pcm48k), f.type === 'audio/pcm' ? 24000 : 8000);
+    const samples = convertRate(pcm, this.leg.rateHz, f.type === 'audio/pcm' ? 24000 : 8000);
     this.conn.deliver({ type: 'input_audio_buffer.append', audio: encodeFromPcm16(f, samples).toString('base64') });
   }
 
@@ -201,7 +239,7 @@ export class WebRtcDoor implements DoorHooks {
     const f = this.outputFormat;
     const pcm = decodeToPcm16(f, Buffer.from(delta, 'base64'));
     const contentIndex = typeof event['content_index'] === 'number' ? event['content_index'] : 0;
-    this.out.enqueue(to48k(pcm, f.type === 'audio/pcm' ? 24000 : 8000), { responseId, itemId, contentIndex }, onWritten);
+    this.out.enqueue(convertRate(pcm, f.type === 'audio/pcm' ? 24000 : 8000, this.leg.rateHz), { responseId, itemId, contentIndex }, onWritten);
     return true;
   }
 

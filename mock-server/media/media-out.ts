@@ -10,6 +10,22 @@
  */
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { OPUS_FRAME_SAMPLES, OpusFrameEncoder } from '../../common/audio/opus.ts';
+
+/** The codec of a media leg: how many samples one 20 ms frame has, and how to encode one. */
+export interface FrameCodec {
+  /** Samples per 20 ms frame at the codec's rate (960 for Opus at 48 kHz, 160 for G.711). */
+  readonly samplesPerFrame: number;
+  /** One RTP payload for exactly {@link samplesPerFrame} samples. */
+  encode(frame: Int16Array): Uint8Array;
+  /** RTP clock ticks per µs (0.048 for Opus, 0.008 for G.711). */
+  readonly ticksPerUs: number;
+}
+
+/** Opus 48 kHz (WebRTC). */
+export function opusCodec(): FrameCodec {
+  const enc = new OpusFrameEncoder();
+  return { samplesPerFrame: OPUS_FRAME_SAMPLES, ticksPerUs: 0.048, encode: (f) => enc.encode(f) };
+}
 import type { WriteHook } from '../contract.ts';
 
 /** Which item a stretch of audio belongs to. */
@@ -40,9 +56,8 @@ export type RtpSend = (payload: Uint8Array, marker: boolean, sequenceNumber: num
 /** Frame duration, µs. */
 const FRAME_US = 20_000;
 
-/** Real-time Opus RTP player of one call. */
+/** Real-time RTP player of one call (Opus on WebRTC, G.711 on SIP). */
 export class RtpAudioOut {
-  private readonly encoder = new OpusFrameEncoder();
   private readonly queue: Frame[] = [];
   private head = 0;
   /** Samples of the item being assembled that do not fill a frame yet. */
@@ -59,12 +74,17 @@ export class RtpAudioOut {
   /** Packets sent so far. */
   packetsSent = 0;
 
+  private readonly frameSamples: number;
+
+  /** `codec` defaults to Opus 48 kHz. Samples given to {@link enqueue} are at the codec's rate. */
   constructor(
     private readonly clock: Clock,
     private readonly send: RtpSend,
     private readonly events: MediaOutEvents,
+    private readonly codec: FrameCodec = opusCodec(),
   ) {
     this.epochUs = clock.nowUs();
+    this.frameSamples = codec.samplesPerFrame;
   }
 
   /** Whether audio is queued or playing. */
@@ -83,25 +103,25 @@ export class RtpAudioOut {
   }
 
   /**
-   * Queues 48 kHz mono samples of one item. `hook` (a delta's write hook) is settled with the send
+   * Queues mono samples (at the codec's rate) of one item. `hook` (a delta's write hook) is settled with the send
    * time of the packet that carries the first of these samples, or null if they never leave.
    */
-  enqueue(pcm48k: Int16Array, tag: AudioTag, hook?: WriteHook): void {
+  enqueue(pcm: Int16Array, tag: AudioTag, hook?: WriteHook): void {
     if (this.disposed) return hook?.(null);
     if (this.partial !== null && this.partial.tag.itemId !== tag.itemId) this.flushItem();
     let offset = 0;
     let hooks: WriteHook[] | null = hook ? [hook] : null;
-    while (offset < pcm48k.length) {
-      const p = (this.partial ??= { pcm: new Int16Array(OPUS_FRAME_SAMPLES), used: 0, tag, hooks: null });
+    while (offset < pcm.length) {
+      const p = (this.partial ??= { pcm: new Int16Array(this.frameSamples), used: 0, tag, hooks: null });
       if (hooks) {
         (p.hooks ??= []).push(...hooks);
         hooks = null;
       }
-      const n = Math.min(OPUS_FRAME_SAMPLES - p.used, pcm48k.length - offset);
-      p.pcm.set(pcm48k.subarray(offset, offset + n), p.used);
+      const n = Math.min(this.frameSamples - p.used, pcm.length - offset);
+      p.pcm.set(pcm.subarray(offset, offset + n), p.used);
       p.used += n;
       offset += n;
-      if (p.used === OPUS_FRAME_SAMPLES) {
+      if (p.used === this.frameSamples) {
         this.queue.push({ pcm: p.pcm, tag: p.tag, hooks: p.hooks });
         this.partial = null;
       }
@@ -131,7 +151,7 @@ export class RtpAudioOut {
       drop(this.queue[i]!.hooks);
     }
     if (this.partial) {
-      dropped += (this.partial.used / OPUS_FRAME_SAMPLES) * 20;
+      dropped += (this.partial.used / this.frameSamples) * 20;
       drop(this.partial.hooks);
     }
     this.queue.length = 0;
@@ -174,10 +194,10 @@ export class RtpAudioOut {
   private sendNext(nowUs: number): void {
     const frame = this.queue[this.head++]!;
     const slotUs = this.t0Us + this.sentInSpurt * FRAME_US;
-    const timestamp = Math.round((slotUs - this.epochUs) * 0.048) >>> 0;
+    const timestamp = Math.round((slotUs - this.epochUs) * this.codec.ticksPerUs) >>> 0;
     const marker = this.sentInSpurt === 0;
     this.sentInSpurt += 1;
-    const payload = this.encoder.encode(frame.pcm);
+    const payload = this.codec.encode(frame.pcm);
     if (!this.startedResponses.has(frame.tag.responseId)) {
       this.startedResponses.add(frame.tag.responseId);
       this.events.responseStarted(frame.tag.responseId);
