@@ -327,13 +327,17 @@ export class MockConnection implements MockSessionContext {
     this.guard(null, () => this.kind.onEvent(this, event));
   }
 
-  /** Sends a frame straight to the link, past the door (the door's own events). */
-  sendDirect(event: WireEvent, onWritten?: WriteHook): boolean {
+  /**
+   * Sends a frame straight to the link, past the door (the door's own events). `stampEventId`
+   * (default true) adds an `event_id`; false for the one event documented without one
+   * (`input_audio_buffer.dtmf_event_received`).
+   */
+  sendDirect(event: WireEvent, onWritten?: WriteHook, stampEventId = true): boolean {
     if (this.closing || this.ended) {
       onWritten?.(null);
       return false;
     }
-    const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    const out: WireEvent = typeof event['event_id'] === 'string' || !stampEventId ? event : withEventId(event, this.ids.event());
     if (onWritten !== undefined) (this.unwritten ??= new Set()).add(onWritten);
     this.outbound(out, JSON.stringify(out), onWritten);
     return true;

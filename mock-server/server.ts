@@ -13,7 +13,9 @@ import { ConfigError } from '../common/errors.ts';
 import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import { wsLink } from './frame-link.ts';
-import { CallRegistry, handleCallsRequest, isCallsPath, type CallsDeps } from './webrtc/calls-http.ts';
+import { CallRegistry } from './calls.ts';
+import { handleCallsRequest, isCallsPath, type CallsDeps } from './webrtc/calls-http.ts';
+import { startSipServer, type SipServerHandle } from './sip/sip-server.ts';
 import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
@@ -30,6 +32,7 @@ import { handleHttpRequest } from './http.ts';
 import { SeededIdFactory } from './ids.ts';
 import { DEFAULT_LATENCY_PROFILE, loadLatencyProfile, scaleLatencyProfile, type LatencyProfile } from './latency-profile.ts';
 import { createRealtimeSession } from './realtime/session.ts';
+import { DEFAULT_MODEL } from './realtime/config.ts';
 import { loadRecordedTiming } from './replay/recorded-timing.ts';
 import { SeededRng } from './rng.ts';
 import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
@@ -97,6 +100,12 @@ export interface MockServerOptions {
    * STUN, no mDNS, no IPv6 candidates.
    */
   rtcHost?: string;
+  /** Serve the SIP leg on this UDP+TCP port (`--sip-port`; 0 picks one); default none. */
+  sipPort?: number | null;
+  /** Webhook for `realtime.call.incoming` (`--sip-webhook`); default none: SIP calls are accepted at once. */
+  sipWebhookUrl?: string | null;
+  /** Signing secret of the webhook (`--webhook-secret`, `whsec_…`); required with {@link sipWebhookUrl}. */
+  webhookSecret?: string | null;
 }
 
 /** A running mock server. */
@@ -109,6 +118,8 @@ export interface MockServerHandle {
   readonly port: number;
   /** The certificate in PEM when serving TLS (pass it as a CA to trust a self-signed one), else null. */
   readonly certPem: string | null;
+  /** UDP/TCP port of the SIP leg, or null when it is off. */
+  readonly sipPort: number | null;
   /** Live counters (open sessions, handler errors, …). */
   stats(): Readonly<ConnectionStats>;
   /** Closes every session (1001), stops listening and flushes the trace. Idempotent. */
@@ -150,6 +161,12 @@ export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMoc
     problems.push('handshakeTimeoutMs: expected a positive number of milliseconds');
   }
   for (const p of [limitProblem('maxConcurrentSessions', options.maxConcurrentSessions), limitProblem('tokensPerMinute', options.tokensPerMinute)]) if (p) problems.push(p);
+  if (options.sipPort != null && !(Number.isInteger(options.sipPort) && options.sipPort >= 0 && options.sipPort <= 65535)) problems.push(`sipPort: expected an integer 0–65535, got ${String(options.sipPort)}`);
+  if (options.sipWebhookUrl != null) {
+    if (options.sipPort == null) problems.push('sipWebhookUrl: needs sipPort (the webhook announces SIP calls)');
+    if (!/^https?:\/\/\S+$/.test(options.sipWebhookUrl)) problems.push(`sipWebhookUrl: expected an http:// or https:// URL, got ${JSON.stringify(options.sipWebhookUrl)}`);
+    if (!options.webhookSecret) problems.push('webhookSecret: required with sipWebhookUrl (the webhook is signed; a secret looks like whsec_<base64>)');
+  }
   if (problems.length > 0) throw new ConfigError('E_MOCK_OPTIONS', problems);
   return {
     host,
@@ -391,6 +408,26 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.port;
+  let sip: SipServerHandle | null = null;
+  if (options.sipPort != null) {
+    try {
+      sip = await startSipServer({
+        host: callsDeps.rtcHost,
+        port: options.sipPort,
+        rtpHost: callsDeps.rtcHost,
+        webhook: options.sipWebhookUrl ? { url: options.sipWebhookUrl, secret: options.webhookSecret! } : null,
+        rng: serverRng.fork('sip'),
+        registry: calls,
+        nowS: nowUnixS,
+        openSession: (session) => newSessionInit(createRealtimeSession(), typeof session?.['model'] === 'string' ? session['model'] : DEFAULT_MODEL, session),
+      });
+    } catch (err) {
+      server.close();
+      await trace.close();
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ConfigError('E_MOCK_OPTIONS', `sipPort ${options.sipPort}: cannot listen for SIP (${code})`);
+    }
+  }
   const shownHost = formatHost(resolved.host);
   let closing: Promise<void> | null = null;
 
@@ -400,10 +437,12 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     host: resolved.host,
     port,
     certPem: tls?.certPem ?? null,
+    sipPort: sip?.port ?? null,
     stats: () => ({ ...stats }),
     close: () =>
       (closing ??= (async () => {
         calls.hangupAll();
+        await sip?.close();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const ws of sockets) ws.close(1001, 'server shutting down');
         const drained = new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@ import type { Clock } from '../../common/clock.ts';
 import { MockConnection, type ConnectionInit } from '../connection.ts';
 import type { FrameLink } from '../frame-link.ts';
 import { MediaDoor } from '../media/door.ts';
+import type { LiveCall } from '../calls.ts';
 
 /** How long the client has to open the data channel after the answer, ms. */
 export const CHANNEL_OPEN_TIMEOUT_MS = 30_000;
@@ -109,8 +110,9 @@ export interface CallInit {
 }
 
 /** A live WebRTC call. */
-export class RtcCall {
+export class RtcCall implements LiveCall {
   readonly callId: string;
+  readonly kind = 'webrtc' as const;
   private readonly pc: RTCPeerConnection;
   private readonly door: MediaDoor;
   private transceiver: RTCRtpTransceiver | null = null;

@@ -16,6 +16,8 @@ import { readBody, realtimeSessionConfig, sendError } from '../http.ts';
 import { DEFAULT_MODEL } from '../realtime/config.ts';
 import { asEnum, asObject, required, validated } from '../realtime/validate.ts';
 import { RtcCall } from './call.ts';
+import { CallRegistry, newCallId, type VerbResult } from '../calls.ts';
+export { CallRegistry };
 import { checkOffer } from './sdp-offer.ts';
 
 /** What the calls endpoint needs from the server. */
@@ -30,36 +32,6 @@ export interface CallsDeps {
   readonly rtcHost: string;
   /** A fresh session of `model` for a call (the same construction as a WebSocket session's). */
   openSession(model: string, clientSecretSession: Record<string, unknown> | null): Omit<ConnectionInit, 'link' | 'door' | 'onEnded'>;
-}
-
-/** Live calls by id (WebRTC now; SIP calls join it later). */
-export class CallRegistry {
-  private readonly calls = new Map<string, RtcCall>();
-  add(call: RtcCall): void {
-    this.calls.set(call.callId, call);
-  }
-  get(callId: string): RtcCall | undefined {
-    return this.calls.get(callId);
-  }
-  delete(callId: string): void {
-    this.calls.delete(callId);
-  }
-  /** Calls now open. */
-  get size(): number {
-    return this.calls.size;
-  }
-  /** Ends every call (server shutdown). */
-  hangupAll(): void {
-    for (const c of [...this.calls.values()]) c.hangup();
-  }
-}
-
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-/** `rtc_u0_` + 24 base62 (observed shape `rtc_u0_EBE4oHU6FYPaFejVfBpPW`; deterministic for a seed). */
-export function newCallId(rng: Rng): string {
-  let s = 'rtc_u0_';
-  for (let i = 0; i < 24; i++) s += BASE62[rng.int(0, BASE62.length)];
-  return s;
 }
 
 const CALLS_PATH = '/v1/realtime/calls';
@@ -142,7 +114,7 @@ export async function handleCallsRequest(req: IncomingMessage, res: ServerRespon
     const auth = authenticate(req, deps);
     if (!auth.ok) return sendError(res, auth.status, auth.error);
     const verb = CALL_VERB.exec(path);
-    if (verb) return callVerb(res, verb[1]!, verb[2]!, deps);
+    if (verb) return await callVerb(req, res, verb[1]!, verb[2]!, deps);
     if (path !== CALLS_PATH) {
       sendError(res, 404, { code: 'not_implemented', message: 'Translation over WebRTC (/v1/realtime/translations/calls) is not implemented by the mock; use the translation WebSocket endpoint.', param: null });
       return;
@@ -177,13 +149,57 @@ export async function handleCallsRequest(req: IncomingMessage, res: ServerRespon
   }
 }
 
-function callVerb(res: ServerResponse, callId: string, verb: string, deps: CallsDeps): void {
-  const call = deps.registry.get(callId);
-  if (!call) return sendError(res, 404, { code: 'call_id_not_found', message: `No call found with id '${callId}'.`, param: 'call_id' });
-  if (verb !== 'hangup') {
-    return sendError(res, 400, { code: 'invalid_request_error', message: `/${verb} applies to incoming SIP calls; ${callId} is a WebRTC call.`, param: null });
+/** The turn-detection fields a SIP call's accept refuses (measured: 400 Unknown parameter, §11.4). */
+const SIP_REFUSED_VAD_FIELDS = ['threshold', 'prefix_padding_ms', 'silence_duration_ms'] as const;
+
+function parseJsonBody(raw: Buffer): { ok: true; value: Record<string, unknown> } | { ok: false; error: MockErrorSpec } {
+  if (raw.length === 0) return { ok: true, value: {} };
+  try {
+    const v: unknown = JSON.parse(raw.toString('utf8'));
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: { code: 'invalid_type', message: 'The request body must be a JSON object.', param: null } };
+    return { ok: true, value: v as Record<string, unknown> };
+  } catch (err) {
+    return { ok: false, error: { code: 'invalid_json', message: `We could not parse the JSON body of your request: ${(err as Error).message}`, param: null } };
   }
-  call.hangup();
-  res.writeHead(200, { 'content-length': 0 });
-  res.end();
+}
+
+async function callVerb(req: IncomingMessage, res: ServerResponse, callId: string, verb: string, deps: CallsDeps): Promise<void> {
+  const call = deps.registry.get(callId);
+  if (!call || call.ended) return sendError(res, 404, { code: 'call_id_not_found', message: `No call found with id '${callId}'.`, param: 'call_id' });
+  const done = (r: VerbResult): void => {
+    if (!r.ok) return sendError(res, r.status, r.error);
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+  };
+  if (verb === 'hangup') {
+    call.hangup();
+    return done({ ok: true });
+  }
+  if (call.kind !== 'sip') return done({ ok: false, status: 400, error: { code: 'invalid_request_error', message: `/${verb} applies to incoming SIP calls; ${callId} is a WebRTC call.`, param: null } });
+  const raw = await readBody(req);
+  if (raw === null) return sendError(res, 413, { code: 'request_too_large', message: 'Request body exceeds 1048576 bytes.' });
+  const body = parseJsonBody(raw);
+  if (!body.ok) return sendError(res, 400, body.error);
+  const b = body.value;
+  if (verb === 'accept') {
+    const td = ((b['audio'] as Record<string, unknown> | undefined)?.['input'] as Record<string, unknown> | undefined)?.['turn_detection'] as Record<string, unknown> | undefined;
+    for (const f of SIP_REFUSED_VAD_FIELDS) {
+      if (td && typeof td === 'object' && f in td) return done({ ok: false, status: 400, error: { code: 'unknown_parameter', message: `Unknown parameter: 'session.audio.input.turn_detection.${f}'.`, param: `session.audio.input.turn_detection.${f}` } });
+    }
+    const result = validated(() => {
+      asEnum(required(b, 'type', ''), 'type', ['realtime'] as const);
+      return realtimeSessionConfig(b, deps.ids.session(), deps.nowUnixS() + 3600);
+    });
+    if (!result.ok) return sendError(res, 400, result.error);
+    return done(call.accept!(result.value));
+  }
+  if (verb === 'reject') {
+    const code = b['status_code'] ?? 603;
+    if (typeof code !== 'number' || !Number.isInteger(code) || code < 400 || code > 699) return sendError(res, 400, { code: 'invalid_value', message: `Invalid value: ${JSON.stringify(code)}. 'status_code' must be a SIP final status from 400 to 699.`, param: 'status_code' });
+    return done(call.reject!(code));
+  }
+  // refer
+  const target = b['target_uri'];
+  if (typeof target !== 'string' || !/^(tel|sip|sips):\S+$/.test(target)) return sendError(res, 400, { code: target === undefined ? 'missing_required_parameter' : 'invalid_value', message: target === undefined ? "Missing required parameter: 'target_uri'." : `Invalid value for 'target_uri': expected a tel: or sip: URI.`, param: 'target_uri' });
+  return done(call.refer!(target));
 }

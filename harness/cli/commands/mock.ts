@@ -27,6 +27,9 @@ interface MockFlags {
   maxConcurrentSessions?: string;
   tokensPerMinute?: string;
   rtcHost?: string;
+  sipPort?: string;
+  sipWebhook?: string;
+  webhookSecret?: string;
 }
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
@@ -89,6 +92,14 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
       problems.push(`--rtc-host ${JSON.stringify(flags.rtcHost)}: expected the IPv4 address WebRTC clients reach this machine on, e.g. 127.0.0.1 or 192.168.1.20`);
     } else opts.rtcHost = flags.rtcHost;
   }
+  if (flags.sipPort !== undefined) opts.sipPort = int('--sip-port', flags.sipPort, 0, 65535);
+  if (flags.sipWebhook !== undefined) {
+    if (flags.sipPort === undefined) problems.push('--sip-webhook: needs --sip-port (the webhook announces SIP calls)');
+    if (!/^https?:\/\/\S+$/.test(flags.sipWebhook)) problems.push(`--sip-webhook ${JSON.stringify(flags.sipWebhook)}: expected an http:// or https:// URL`);
+    opts.sipWebhookUrl = flags.sipWebhook;
+  }
+  if (flags.webhookSecret !== undefined) opts.webhookSecret = flags.webhookSecret;
+  if (flags.sipWebhook !== undefined && !flags.webhookSecret) problems.push('--sip-webhook: needs --webhook-secret whsec_… (the webhook is signed)');
   if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
   return opts;
 }
@@ -96,7 +107,7 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
 /** Starts the server, prints the `listening` line, waits for the stop signal, closes. */
 export async function runMock(flags: MockFlags, io: CliIo): Promise<void> {
   const server = await startMockServer(mockOptionsFromFlags(flags));
-  io.out(`rth mock: listening ${server.url} (HTTP ${server.httpUrl}, seed ${flags.seed}${flags.apiKey !== undefined ? ', API key required' : ''})`);
+  io.out(`rth mock: listening ${server.url} (HTTP ${server.httpUrl}, seed ${flags.seed}${flags.apiKey !== undefined ? ', API key required' : ''}${server.sipPort !== null ? `, SIP udp/tcp ${server.sipPort}` : ''})`);
   // Started by `rth run` (harness/runner/mock-process.ts) with an IPC channel: when that parent
   // goes away, even by kill -9, the channel closes and the mock stops instead of living on orphaned.
   const parentGone = process.channel ? new Promise<void>((resolve) => process.once('disconnect', () => resolve())) : null;
@@ -127,6 +138,9 @@ export const registerMock: RegisterCommand = (program, io) => {
     .option('--max-concurrent-sessions <n>', 'emulate an account limit: refuse the upgrade beyond N open sessions with HTTP 429 and Retry-After')
     .option('--tokens-per-minute <n>', 'emulate an account limit: responses fail with rate_limit_exceeded once N tokens are used in the 60 s window; rate_limits.updated counts down')
     .option('--rtc-host <ipv4>', 'address of the WebRTC ICE candidates (default: --host when it is an IPv4 address, else 127.0.0.1)')
+    .option('--sip-port <port>', 'also serve SIP (UDP and TCP) on this port: INVITE with G.711, RTP both ways, BYE, RFC 4733 DTMF (0 picks one)')
+    .option('--sip-webhook <url>', 'POST realtime.call.incoming here for each SIP call and wait for /accept or /reject (default: accept every call)')
+    .option('--webhook-secret <secret>', 'signing secret of the webhook (whsec_<base64>), as the official SDK verifies it')
     .option('--tool-plan <plan>', 'when function tools are called under tool_choice "auto": auto (user turns), always, never', 'auto')
     .action(async (flags: MockFlags) => {
       await runMock(flags, io);
