@@ -3,12 +3,14 @@
 #   chromium  - the HTML report's browser test (driven by playwright-core)
 #   sox       - cross-checks of the WAV decoder against an independent tool
 #   espeak-ng - regenerating the speech corpus (scripts/generate-corpus.ts)
+#   sip-tester - SIPp, the independent SIP implementation that calls the mock's SIP leg
 # Runs before `npm test` (npm's pretest hook) and from .ci/run. Needs root (or sudo) for apt-get.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo_cmd=()
