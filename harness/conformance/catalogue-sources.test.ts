@@ -66,7 +66,7 @@ describe('docs/realtime-protocol.md resolves every catalogue citation', () => {
     for (const section of ['1', '1.1', '2.6', '3.4', '3.11', '4.3', '5', '6.3', '7', '8.4', '9', '9.17']) {
       expect(INDEX.sections.has(section), `§${section}`).toBe(true);
     }
-    expect([...INDEX.sources]).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10']);
+    expect([...INDEX.sources]).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'S13', 'S14']);
   });
 
   it.each(RULES.map((r) => [r.id, r.source] as const))('%s: %s', (_id, source) => {
