@@ -10,7 +10,7 @@ import type { LiveCall, VerbResult } from '../calls.ts';
 import { MockConnection, type ConnectionInit } from '../connection.ts';
 import type { FrameLink } from '../frame-link.ts';
 import { g711Leg, MediaDoor } from '../media/door.ts';
-import { buildRtp, parseRtp, parseTelephoneEvent } from './rtp.ts';
+import { buildRtp, parseRtp, parseTelephoneEvent } from '../../common/sip/rtp.ts';
 import type { SipOffer } from './sdp.ts';
 
 function toBuffer(data: RawData): Buffer {

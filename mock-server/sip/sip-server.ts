@@ -13,7 +13,7 @@ import { newCallId } from '../calls.ts';
 import type { ConnectionInit } from '../connection.ts';
 import type { Rng } from '../contract.ts';
 import { SipCall } from './call.ts';
-import { cseqOf, header, parseSip, responseTo, serializeSip, type SipMessage } from './message.ts';
+import { cseqOf, header, parseSip, responseTo, serializeSip, type SipMessage } from '../../common/sip/message.ts';
 import { readSipOffer, sipAnswer } from './sdp.ts';
 import { deliverIncomingCall, type SipHeaderEntry } from './webhook.ts';
 

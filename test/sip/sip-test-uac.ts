@@ -5,8 +5,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { encodeMulaw, decodeMulaw } from '../../common/audio/g711.ts';
-import { header, parseSip, serializeSip, type SipMessage } from '../../mock-server/sip/message.ts';
-import { buildRtp, buildTelephoneEvent, parseRtp } from '../../mock-server/sip/rtp.ts';
+import { header, parseSip, serializeSip, type SipMessage } from '../../common/sip/message.ts';
+import { buildRtp, buildTelephoneEvent, parseRtp } from '../../common/sip/rtp.ts';
 
 export interface RxRtp {
   atMs: number;

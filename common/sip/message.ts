@@ -1,7 +1,8 @@
 /**
- * SIP messages (RFC 3261 §7), the subset a trunk and a user agent exchange with the mock: a start
- * line, headers (compact forms expanded, several values per name kept in order) and a body sized by
- * Content-Length. Parsing never throws: a message that is not SIP comes back as a reason.
+ * SIP messages (RFC 3261 §7), the subset a trunk and a user agent exchange (the mock's SIP leg and
+ * the harness's caller share it): a start line, headers (compact forms expanded, several values per
+ * name kept in order) and a body sized by Content-Length. Parsing never throws: a message that is
+ * not SIP comes back as a reason.
  */
 
 /** A parsed SIP request or response. */
