@@ -20,6 +20,7 @@ import type {
   WriteHook,
 } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
+import type { ClientObserver } from './client-findings/observer.ts';
 import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, nestingTooDeep, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
 
 /** Counters shared by all connections of a server. */
@@ -55,6 +56,12 @@ export interface ConnectionInit {
   readonly maxBufferedBytes?: number;
   /** Called once when the connection has ended. */
   readonly onEnded?: () => void;
+  /**
+   * Client-findings hook (client-findings/observer.ts), already told `sessionOpened`. This loop
+   * reports each parsed client event, each server event when it is written, and the close.
+   * Default none (no cost).
+   */
+  readonly observer?: ClientObserver | null;
 }
 
 /** Default bound on a socket's unsent bytes. */
@@ -118,6 +125,7 @@ export class MockConnection implements MockSessionContext {
   private readonly stats: ConnectionStats;
   private readonly maxBufferedBytes: number;
   private readonly onEnded: (() => void) | undefined;
+  private readonly observer: ClientObserver | null;
   private readonly outbound: OutboundChannel;
   private timers: Set<TimerHandle> | null = null;
   /** Write hooks of frames a fault still holds; settled with null if the connection ends first. */
@@ -140,6 +148,7 @@ export class MockConnection implements MockSessionContext {
     this.clientSecretSession = init.clientSecretSession;
     this.maxBufferedBytes = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.onEnded = init.onEnded;
+    this.observer = init.observer ?? null;
     this.maxSessionS = this.faults.maxSessionS(this.options.maxSessionS);
     this.outbound = this.faults.wrapOutbound(
       (frame, onWritten) => this.rawSend(frame, onWritten),
@@ -153,8 +162,8 @@ export class MockConnection implements MockSessionContext {
     this.stats.open += 1;
     this.stats.total += 1;
     this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    this.ws.on('close', () => this.end());
-    this.ws.on('error', () => this.end());
+    this.ws.on('close', (code, reason) => this.end(code, reason.toString()));
+    this.ws.on('error', () => this.end(1006, ''));
     this.setTimeout(() => this.expire(), this.maxSessionS * 1000);
     this.guard(null, () => this.kind.open(this));
   }
@@ -168,6 +177,15 @@ export class MockConnection implements MockSessionContext {
     }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
     const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    const observer = this.observer;
+    if (observer !== null) {
+      // The judge sees an event when it is written (a stall fault may hold it), never if dropped.
+      const inner = onWritten;
+      onWritten = (us) => {
+        if (us !== null) observer.serverEvent(out, us);
+        inner?.(us);
+      };
+    }
     if (onWritten === undefined) {
       this.outbound(out, JSON.stringify(out));
       return true;
@@ -294,6 +312,7 @@ export class MockConnection implements MockSessionContext {
       this.sendError({ ...invalidType('type', 'a string', type), eventId });
       return;
     }
+    this.observer?.clientEvent(record as WireEvent, this.clock.nowUs());
     this.guard(eventId, () => this.kind.onEvent(this, record as WireEvent));
   }
 
@@ -307,7 +326,7 @@ export class MockConnection implements MockSessionContext {
     }
   }
 
-  private end(): void {
+  private end(code = 1006, reason = ''): void {
     if (this.ended) return;
     this.ended = true;
     this.closing = true;
@@ -331,6 +350,7 @@ export class MockConnection implements MockSessionContext {
     } catch {
       this.stats.handlerErrors += 1;
     }
+    this.observer?.sessionClosed(code, reason);
     this.onEnded?.();
   }
 }

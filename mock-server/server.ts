@@ -32,6 +32,9 @@ import { createRealtimeSession } from './realtime/session.ts';
 import { loadRecordedTiming } from './replay/recorded-timing.ts';
 import { SeededRng } from './rng.ts';
 import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
+import { betaApiShapeDisabled, betaOptIns, BETA_CLOSE_CODE } from './beta.ts';
+import type { ClientObserverFactory } from './client-findings/observer.ts';
+import { sessionInfoFromUpgrade } from './client-findings/upgrade-info.ts';
 import { AccountLimits, CONCURRENCY_RETRY_AFTER_S, concurrencyRefusalBody, limitProblem } from './rate-limits.ts';
 import { openTraceSink } from './trace.ts';
 import { createTranscriptionSession } from './transcription/session.ts';
@@ -90,6 +93,12 @@ export interface MockServerOptions {
    * starting once it is spent fails with `rate_limit_exceeded` (rate-limits.ts). Default none.
    */
   tokensPerMinute?: number | null;
+  /**
+   * Client findings: every session (and every retired-beta HTTP request) is reported to this
+   * collector (`new ClientFindings({clock})`, client-findings/collector.ts), which judges what the
+   * client sends. Answers are unchanged. Default none.
+   */
+  clientFindings?: ClientObserverFactory | null;
 }
 
 /** A running mock server. */
@@ -227,7 +236,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   let connectionIndex = 0;
   const nowUnixS = (): number => Math.floor(Date.now() / 1000);
 
-  const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS };
+  const findings = options.clientFindings ?? null;
+  const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS, observer: findings, clock };
   const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
     void handleHttpRequest(req, res, httpDeps);
   };
@@ -254,15 +264,31 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const index = connectionIndex++;
     const rng = serverRng.fork(`connection:${index}`);
     const ids = new SeededIdFactory(rng.fork('ids'));
-    const fatal = (e: MockErrorSpec): void => {
-      // §1.2: the upgrade succeeds, one `error` event, then close 3000 `<type>.<code>`.
+    const observer = findings?.observe() ?? null;
+    const beta = betaOptIns(req);
+    const key = extractApiKey(req);
+    const fatal = (e: MockErrorSpec, closeCode = 3000): void => {
+      // §1.2: the upgrade succeeds, one `error` event, then close 3000 (4000 for beta) `<type>.<code>`.
       const type = e.type ?? 'invalid_request_error';
       const event: ServerEventOf<'error'> = { type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } };
+      if (observer) {
+        observer.serverEvent(event as unknown as Record<string, unknown> & { type: string }, clock.nowUs());
+        ws.once('close', (code, reason) => observer.sessionClosed(code, reason.toString()));
+      }
       ws.send(JSON.stringify(event));
-      ws.close(3000, `${type}.${e.code ?? 'error'}`);
+      ws.close(closeCode, `${type}.${e.code ?? 'error'}`);
     };
     const route = routeUpgrade(url);
-    const auth = authorize(extractApiKey(req), resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
+    const auth = authorize(key, resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
+    const sessionId = !auth.ok || 'code' in route || beta.header || beta.subprotocol ? null : ids.session();
+    observer?.sessionOpened(
+      sessionInfoFromUpgrade(req, url, { sessionId, endpoint: 'code' in route ? null : route.kind, key, ephemeral: auth.ok && auth.clientSecret !== null, beta, openedUs: clock.nowUs() }),
+    );
+    if (beta.header || beta.subprotocol) {
+      // The real service refuses the retired beta protocol (docs/client-findings.md).
+      fatal(betaApiShapeDisabled(), BETA_CLOSE_CODE);
+      return;
+    }
     if (!auth.ok) {
       fatal(auth.reason === 'missing' ? missingApiKey() : auth.reason === 'expired' ? expiredClientSecret() : invalidApiKey());
       return;
@@ -274,7 +300,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const connection = new MockConnection({
       ws,
       kind: sessionKindFor(route),
-      sessionId: ids.session(),
+      sessionId: sessionId!,
       model: route.kind === 'transcription' ? null : route.model,
       clock,
       rng: rng.fork('session'),
@@ -284,6 +310,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       options: resolved,
       stats,
       clientSecretSession: auth.clientSecret?.session ?? null,
+      observer,
       ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     });
     connection.start();
