@@ -72,6 +72,7 @@ export class SessionJudge implements ClientObserver {
   lastUs = 0;
 
   private readonly fired = new Set<string>();
+  private lastFlaggedIndex = -1;
   private createdSeen = false;
   private inputFormat: WireAudioFormat = PCM24K;
   private outputFormat: WireAudioFormat = PCM24K;
@@ -79,6 +80,8 @@ export class SessionJudge implements ClientObserver {
   private vadOn = true;
   private voice: string | null = null;
   private readonly active = new Set<string>();
+  /** response.create sent and not yet answered by response.created or an error. */
+  private pendingCreates = 0;
   private assistantAudio = false;
   private readonly issuedCalls = new Map<string, { name: string; index: number | null; atUs: number }>();
   private readonly answeredCalls = new Set<string>();
@@ -130,9 +133,11 @@ export class SessionJudge implements ClientObserver {
       case 'response.create': {
         const response = asRecord(event['response']);
         const outOfBand = response?.['conversation'] === 'none';
-        if (!outOfBand && this.active.size > 0) {
-          this.report('lifecycle.response_while_active', ref, receivedUs, `response.create while ${[...this.active].join(', ')} was still in progress (no response.done yet)`);
+        if (!outOfBand && (this.active.size > 0 || this.pendingCreates > 0)) {
+          const what = this.active.size > 0 ? [...this.active].join(', ') : 'the response of an earlier response.create';
+          this.report('lifecycle.response_while_active', ref, receivedUs, `response.create while ${what} was still in progress (no response.done yet)`);
         }
+        if (!outOfBand) this.pendingCreates += 1;
         const rl = this.lastRateLimit;
         if (rl && receivedUs - rl.atUs < rl.hintMs * 1000) {
           rl.retries += 1;
@@ -172,7 +177,11 @@ export class SessionJudge implements ClientObserver {
       }
       case 'response.created': {
         const id = asRecord(event['response'])?.['id'];
-        if (typeof id === 'string') this.active.add(id);
+        // Out-of-band responses (conversation_id null) may run beside the conversation's one.
+        if (asRecord(event['response'])?.['conversation_id'] !== null) {
+          if (typeof id === 'string') this.active.add(id);
+          this.pendingCreates = Math.max(0, this.pendingCreates - 1);
+        }
         return;
       }
       case 'response.output_audio.delta': {
@@ -204,9 +213,13 @@ export class SessionJudge implements ClientObserver {
         const error = asRecord(event['error']);
         const code = typeof error?.['code'] === 'string' ? error['code'] : null;
         if (code === 'session_expired') this.expired = true;
+        // A rejected response.create starts no response.
+        if (this.lastClient?.type === 'response.create') this.pendingCreates = Math.max(0, this.pendingCreates - 1);
         if (code === 'rate_limit_exceeded') this.onRateLimit(sentUs, retryHintMs(error?.['message']));
         if (this.pendingFormat) this.pendingFormat = null;
-        if (code !== null && !CODES_WITH_OWN_RULE.has(code) && !this.fired.has(`protocol.rejected_event:${code}`) && !this.fired.has('protocol.beta_payload')) {
+        // An error answering a client event another rule already flagged is that rule's evidence, not a second finding.
+        const alreadyFlagged = this.lastClient !== null && this.lastClient.index === this.lastFlaggedIndex;
+        if (code !== null && !CODES_WITH_OWN_RULE.has(code) && !alreadyFlagged && !this.fired.has(`protocol.rejected_event:${code}`)) {
           this.fired.add(`protocol.rejected_event:${code}`);
           this.push('protocol.rejected_event', this.lastClient, sentUs, `the server answered error ${code}${error?.['param'] ? ` (param ${String(error['param'])})` : ''}: ${String(error?.['message'] ?? '')}`);
         }
@@ -228,12 +241,14 @@ export class SessionJudge implements ClientObserver {
 
   /** Adds a finding for a rule once per session (repeat offences are one finding). */
   report(rule: string, event: ClientFinding['event'], atUs: number, evidence: string): void {
+    if (event && event.index !== null) this.lastFlaggedIndex = event.index;
     if (this.fired.has(rule)) return;
     this.fired.add(rule);
     this.push(rule, event, atUs, evidence);
   }
 
   private push(rule: string, event: ClientFinding['event'], atUs: number, evidence: string): void {
+    if (event && event.index !== null) this.lastFlaggedIndex = event.index;
     const r = ruleById(rule);
     const opened = this.info?.openedUs ?? atUs;
     this.findings.push({ rule, severity: r.severity, title: r.title, sessionId: this.sessionId, client: this.client, event, atMs: Math.max(0, Math.round((atUs - opened) / 1000)), evidence, fix: r.fix, source: r.source });
