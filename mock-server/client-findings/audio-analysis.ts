@@ -23,19 +23,22 @@ class ReadingStats {
   sumSq = 0;
   sumLag1 = 0;
   sumLag2 = 0;
-  /** Σ(x[2k+1]−x[2k])² and Σ(x[2k+2]−x[2k+1])² (pairs from the stream's first sample). */
-  diffInPair = 0;
-  diffAcrossPair = 0;
+  /** Σx[2k]x[2k+1] and Σx[2k+1]x[2k+2] (pairs from the stream's first sample), Σx[2k]², Σx[2k+1]². */
+  prodInPair = 0;
+  prodAcrossPair = 0;
+  sumSqEven = 0;
+  sumSqOdd = 0;
   private prev1 = 0;
   private prev2 = 0;
 
   push(x: number): void {
     if (this.n >= 1) {
       this.sumLag1 += x * this.prev1;
-      const d = x - this.prev1;
-      if ((this.n & 1) === 1) this.diffInPair += d * d;
-      else this.diffAcrossPair += d * d;
+      if ((this.n & 1) === 1) this.prodInPair += x * this.prev1;
+      else this.prodAcrossPair += x * this.prev1;
     }
+    if ((this.n & 1) === 0) this.sumSqEven += x * x;
+    else this.sumSqOdd += x * x;
     if (this.n >= 2) this.sumLag2 += x * this.prev2;
     this.sum += x;
     this.sumSq += x * x;
@@ -60,6 +63,19 @@ class ReadingStats {
     if (m <= 0 || v <= 1e-9) return 0;
     const s = lag === 1 ? this.sumLag1 : this.sumLag2;
     return (s / m - this.mean ** 2) / v;
+  }
+
+  /**
+   * 1 − correlation inside sample pairs over 1 − correlation across pairs: about 1 for mono audio
+   * (which pair a neighbour belongs to does not matter), near 0 when each pair is one instant of
+   * two near-identical channels (any gain between them).
+   */
+  get pairRatio(): number {
+    const norm = Math.sqrt(this.sumSqEven * this.sumSqOdd);
+    if (norm <= 0) return 1;
+    const inPair = 1 - this.prodInPair / norm;
+    const across = 1 - this.prodAcrossPair / norm;
+    return across > 1e-6 ? Math.max(0, inPair) / across : 1;
   }
 
   /** RMS in dBFS of a 16-bit reading (mean included). */
@@ -106,7 +122,7 @@ export const AUDIO_THRESHOLDS = {
   g711EntropyGap: 0.3,
   /** Independent stereo channels: ρ(2) − ρ(1) at least this, with ρ(2) ≥ smoothRho. */
   stereoLagGap: 0.3,
-  /** Near-identical stereo channels: in-pair / across-pair difference energy at most this. */
+  /** Near-identical stereo channels: {@link ReadingStats.pairRatio} at most this. */
   stereoPairRatio: 0.5,
   /** Bytes needed before a G.711 / big-endian verdict (0.25 s of PCM16 24 kHz). */
   minFormatBytes: 12_000,
@@ -251,15 +267,15 @@ export class InputAudioAnalysis {
       if (!formatWrong && soundS >= T.minSoundS) {
         const r1 = d.rho(1);
         const r2 = d.rho(2);
-        const pairRatio = d.diffAcrossPair > 0 ? d.diffInPair / d.diffAcrossPair : 1;
+        const pairRatio = d.pairRatio;
         if (r2 >= T.smoothRho && r2 - r1 >= T.stereoLagGap) {
           formatWrong = true;
           out.push({ rule: 'audio.stereo_interleaved', evidence: `samples two apart are more alike than neighbours (autocorrelation lag 2 ${f(r2)} vs lag 1 ${f(r1)}): two interleaved channels` });
-        } else if (pairRatio <= T.stereoPairRatio && d.diffInPair + d.diffAcrossPair > 0) {
+        } else if (pairRatio <= T.stereoPairRatio) {
           formatWrong = true;
           out.push({
             rule: 'audio.stereo_interleaved',
-            evidence: `samples come in near-equal pairs: the difference energy inside pairs is ${f(pairRatio)} × that across pairs (1 for mono audio): two interleaved, near-identical channels (or every sample written twice)`,
+            evidence: `samples come in near-equal pairs: 1 − correlation inside pairs is ${f(pairRatio)} × that across pairs (about 1 for mono audio): two interleaved, near-identical channels (or every sample written twice)`,
           });
         }
       }
