@@ -82,6 +82,7 @@ export class SessionJudge implements ClientObserver {
   private readonly active = new Set<string>();
   /** response.create sent and not yet answered by response.created or an error. */
   private pendingCreates = 0;
+  private responseSinceAppend = false;
   private assistantAudio = false;
   private readonly issuedCalls = new Map<string, { name: string; index: number | null; atUs: number }>();
   private readonly answeredCalls = new Set<string>();
@@ -178,6 +179,7 @@ export class SessionJudge implements ClientObserver {
       case 'response.created': {
         const id = asRecord(event['response'])?.['id'];
         // Out-of-band responses (conversation_id null) may run beside the conversation's one.
+        this.responseSinceAppend = true;
         if (asRecord(event['response'])?.['conversation_id'] !== null) {
           if (typeof id === 'string') this.active.add(id);
           this.pendingCreates = Math.max(0, this.pendingCreates - 1);
@@ -304,7 +306,9 @@ export class SessionJudge implements ClientObserver {
       this.analyses.push(current);
     }
     current.analysis.push(bytes, format);
-    this.pacing.add(atUs, bytes.length / bytesPerMs(format), this.vadOn, this.active.size > 0, ref.index, format.type === 'audio/pcm');
+    // A pause while the agent answers is normal: excused when a response ran at any time since the last append.
+    this.pacing.add(atUs, bytes.length / bytesPerMs(format), this.vadOn, this.active.size > 0 || this.responseSinceAppend, ref.index, format.type === 'audio/pcm');
+    this.responseSinceAppend = false;
   }
 
   private onSpeechStarted(atUs: number): void {

@@ -61,17 +61,17 @@ export class PacingTracker {
   private readonly vadChunkMs: number[] = [];
   private longGap: { gapMs: number; index: number } | null = null;
   private lastUs: number | null = null;
-  private lastIdle = false;
 
   /**
    * One append: when it arrived, how much audio it carried in the declared format, whether VAD was
-   * on, whether a response was active (a pause while the agent speaks is normal), and its index.
+   * on, whether a response was active since the previous append (a pause while the agent speaks is
+   * normal), and its index.
    */
   add(receivedUs: number, audioMs: number, vadOn: boolean, responseActive: boolean, index: number, declaredPcm24k: boolean): void {
     const T = PACING_THRESHOLDS;
     if (this.lastUs !== null) {
       const gapMs = (receivedUs - this.lastUs) / 1000;
-      if (vadOn && this.lastIdle && !responseActive && gapMs >= T.longGapMs && (this.longGap === null || gapMs > this.longGap.gapMs)) this.longGap = { gapMs, index };
+      if (vadOn && !responseActive && gapMs >= T.longGapMs && (this.longGap === null || gapMs > this.longGap.gapMs)) this.longGap = { gapMs, index };
     }
     const seg = this.segments.at(-1);
     if (seg && this.lastUs !== null && (receivedUs - this.lastUs) / 1000 < SEGMENT_GAP_MS && seg.allVad === vadOn && seg.pcm === declaredPcm24k) {
@@ -84,7 +84,6 @@ export class PacingTracker {
     }
     if (vadOn && this.vadChunkMs.length < 100_000) this.vadChunkMs.push(audioMs);
     this.lastUs = receivedUs;
-    this.lastIdle = !responseActive;
   }
 
   /** The verdicts on everything added so far. */

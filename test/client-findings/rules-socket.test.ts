@@ -87,7 +87,7 @@ describe('retired beta protocol', () => {
     for (const path of ['/v1/realtime/sessions', '/v1/realtime/transcription_sessions']) {
       const r = await fetch(`${base}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"model":"gpt-realtime"}' });
       expect(r.status).toBe(400);
-      expect((await r.json()).error.code).toBe('beta_api_shape_disabled');
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('beta_api_shape_disabled');
     }
     const ga = await fetch(`${base}/v1/realtime/client_secrets`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{}' });
     expect(ga.status).toBe(200);
@@ -115,7 +115,7 @@ describe('security', () => {
     const bad = await open(mock, undefined, { headers: { Origin: 'https://app.example' } });
     await bad.waitFor('session.created');
     bad.close();
-    const minted = await (await fetch(`${mock.server.httpUrl}/v1/realtime/client_secrets`, { method: 'POST', headers: { Authorization: 'Bearer sk-test' }, body: '{}' })).json();
+    const minted = (await (await fetch(`${mock.server.httpUrl}/v1/realtime/client_secrets`, { method: 'POST', headers: { Authorization: 'Bearer sk-test' }, body: '{}' })).json()) as { value: string };
     const good = await open(mock, undefined, { protocols: ['realtime', `openai-insecure-api-key.${minted.value}`], headers: { Origin: 'https://app.example' } });
     await good.waitFor('session.created');
     good.close();
