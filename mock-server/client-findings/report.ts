@@ -15,7 +15,7 @@ const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', 
 
 /** Where a finding happened, in words: `session sess_x, event #3 response.create (event_id e1) at 120 ms`. */
 export function findingWhere(f: ClientFinding): string {
-  const parts = [f.sessionId ? `session ${f.sessionId}` : 'no session'];
+  const parts = [f.sessionId ? `session ${f.sessionId}` : f.event?.type.startsWith('HTTP ') ? 'HTTP request' : 'refused connection'];
   if (f.event) parts.push(`${f.event.index !== null ? `event #${f.event.index} ` : ''}${f.event.type}${f.event.eventId ? ` (event_id ${f.event.eventId})` : ''}`);
   parts.push(`at ${f.atMs} ms`);
   return parts.join(', ');
