@@ -337,7 +337,8 @@ export class SessionJudge implements ClientObserver {
       }
     }
     for (const v of this.pacing.verdicts()) {
-      if (v.rule === 'audio.rate_mismatch' && wrongFormat.size > 0) continue;
+      // Durations were counted in the declared format: meaningless when the bytes are another format.
+      if (wrongFormat.size > 0) continue;
       this.report(v.rule, { type: 'input_audio_buffer.append', eventId: null, index: v.eventIndex }, end, v.evidence);
     }
     for (const [callId, call] of this.issuedCalls) {

@@ -44,7 +44,7 @@ interface Segment {
 export interface PacingVerdict {
   readonly rule: 'pacing.faster_than_realtime' | 'pacing.long_gap' | 'pacing.chunk_size' | 'audio.rate_mismatch';
   readonly evidence: string;
-  readonly eventIndex: number;
+  readonly eventIndex: number | null;
   /** For `audio.rate_mismatch`: the rate the audio really has. */
   readonly impliedRateHz?: number;
 }
@@ -125,7 +125,7 @@ export class PacingTracker {
       const sorted = [...this.vadChunkMs].sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)]!;
       if (median < T.chunkMinMs || median > T.chunkMaxMs) {
-        out.push({ rule: 'pacing.chunk_size', eventIndex: 0, evidence: `median append carries ${median.toFixed(1)} ms of audio over ${sorted.length} appends (usual: 20–100 ms)` });
+        out.push({ rule: 'pacing.chunk_size', eventIndex: null, evidence: `median append carries ${median.toFixed(1)} ms of audio over ${sorted.length} appends (usual: 20–100 ms)` });
       }
     }
     return out;
