@@ -176,3 +176,17 @@ describe('retry hints', () => {
     expect(retryHintMs('no hint')).toBe(1000);
   });
 });
+
+describe('session length', () => {
+  it('a session that lasted past 60 minutes fires session_cap; one of 59 minutes does not', () => {
+    for (const [minutes, fires] of [[61, true], [59, false]] as const) {
+      const { findings, o } = session();
+      o.serverEvent(created(false), 0);
+      o.clientEvent({ type: 'session.update', session: { type: 'realtime' } }, minutes * 60e6);
+      o.sessionClosed(1000, '');
+      const f = findings.finish().findings;
+      expect(f.map((x) => x.rule)).toEqual(fires ? ['lifecycle.session_cap'] : []);
+      if (fires) expect(f[0]!.evidence).toContain('61.0 min');
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * Waits are on events; the few sleeps are stated with why.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeMulaw } from '../../common/audio/g711.ts';
 import { TestClient, appendPcm, speechPcm } from '../mock/helpers.ts';
 import { rulesOf, sleep, startJudgedMock, type JudgedMock } from './helpers.ts';
 
@@ -298,5 +299,35 @@ describe('lifecycle', () => {
     const report = await mock.finish();
     expect(rulesOf(report)).toEqual(['protocol.rejected_event']);
     expect(report.findings[0]!.evidence).toContain('invalid_value');
+  });
+});
+
+describe('audio format over a socket', () => {
+  /** μ-law 8 kHz of synthesized speech (every 3rd sample of 24 kHz speech: the synth is band-limited well below 4 kHz). */
+  function mulawSpeech(): Buffer {
+    const pcm = speechPcm('Hello, I would like to book a table for two at seven tonight, near the window if possible.');
+    const s24 = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2);
+    const s8 = new Int16Array(Math.floor(s24.length / 3));
+    for (let i = 0; i < s8.length; i++) s8[i] = s24[3 * i]!;
+    return Buffer.from(encodeMulaw(s8));
+  }
+
+  it('μ-law appended to a session left at audio/pcm fires g711_as_pcm16; the same bytes declared audio/pcmu do not', async () => {
+    for (const declare of [false, true]) {
+      mock = await startJudgedMock();
+      const c = await open(mock);
+      await c.waitFor('session.created');
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null, ...(declare ? { format: { type: 'audio/pcmu' } } : {}) } } } });
+      await c.waitFor('session.updated');
+      const bytes = mulawSpeech();
+      for (let i = 0; i < bytes.length; i += 160) c.send({ type: 'input_audio_buffer.append', audio: bytes.subarray(i, i + 160).toString('base64') });
+      c.send({ type: 'input_audio_buffer.commit' });
+      await c.waitFor('input_audio_buffer.committed');
+      c.close();
+      await c.closed;
+      const report = await mock.finish();
+      expect(rulesOf(report)).toEqual(declare ? [] : ['audio.g711_as_pcm16']);
+      mock = null;
+    }
   });
 });
