@@ -162,7 +162,7 @@ export class MockConnection implements MockSessionContext {
     this.stats.open += 1;
     this.stats.total += 1;
     this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    this.ws.on('close', (code, reason) => this.end(code, reason.toString()));
+    this.ws.on('close', (code?: number, reason?: Buffer) => this.end(typeof code === 'number' ? code : 1006, reason?.toString() ?? ''));
     this.ws.on('error', () => this.end(1006, ''));
     this.setTimeout(() => this.expire(), this.maxSessionS * 1000);
     this.guard(null, () => this.kind.open(this));
