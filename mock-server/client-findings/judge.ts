@@ -91,7 +91,7 @@ export class SessionJudge implements ClientObserver {
   private lastRateLimit: { atUs: number; hintMs: number; retries: number; flagged: boolean } | null = null;
   private lastClient: { type: string; eventId: string | null; index: number } | null = null;
   private readonly analyses: { format: WireAudioFormat; analysis: InputAudioAnalysis }[] = [];
-  private readonly pacing = new PacingTracker();
+  private pacing = new PacingTracker();
 
   constructor(private readonly host: JudgeHost) {}
 
@@ -236,6 +236,10 @@ export class SessionJudge implements ClientObserver {
     this.closeReason = reason;
     this.closedUs = this.lastUs;
     this.finish();
+    // The collector keeps every judge for the report: drop what only the verdicts needed.
+    this.analyses.length = 0;
+    this.pacing = new PacingTracker();
+    this.playback.clear();
     this.host.closed(this);
   }
 
