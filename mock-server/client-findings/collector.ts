@@ -131,7 +131,11 @@ export class ClientFindings implements ClientObserverFactory, JudgeHost {
   }
 
   rateLimited(judge: SessionJudge, atUs: number, retryAfterMs: number): void {
-    this.record(judge.client).rateLimit = { sessionId: judge.sessionId, atUs, hintMs: retryAfterMs, opens: 0, flagged: false };
+    const record = this.record(judge.client);
+    const rl = record.rateLimit;
+    // Limited again before the last hint elapsed: the same episode, so early reconnects keep counting.
+    if (rl && atUs - rl.atUs < rl.hintMs * 1000) Object.assign(rl, { atUs, hintMs: retryAfterMs });
+    else record.rateLimit = { sessionId: judge.sessionId, atUs, hintMs: retryAfterMs, opens: 0, flagged: false };
   }
 
   closed(judge: SessionJudge): void {

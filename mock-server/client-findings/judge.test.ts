@@ -190,3 +190,28 @@ describe('session length', () => {
     }
   });
 });
+
+describe('retries inside a session after rate_limit_exceeded', () => {
+  const limited = (id: string) => ({
+    type: 'response.done',
+    response: { id, conversation_id: 'conv_1', status: 'failed', status_details: { type: 'failed', error: { type: 'tokens', code: 'rate_limit_exceeded', message: 'Rate limit reached … Please try again in 2s.' } } },
+  });
+  it('three response.create before the 2 s hint fire reconnect_storm; three spaced past it do not', () => {
+    for (const [spacingUs, fires] of [[100_000, true], [2_100_000, false]] as const) {
+      const { findings, o } = session();
+      o.serverEvent(created(false), 0);
+      let t = 1000;
+      o.clientEvent({ type: 'response.create' }, t);
+      o.serverEvent({ type: 'response.created', response: { id: 'resp_0', conversation_id: 'conv_1' } }, t + 10);
+      o.serverEvent(limited('resp_0'), t + 20);
+      for (let i = 1; i <= 3; i++) {
+        t += spacingUs;
+        o.clientEvent({ type: 'response.create' }, t);
+        o.serverEvent({ type: 'response.created', response: { id: `resp_${i}`, conversation_id: 'conv_1' } }, t + 10);
+        o.serverEvent(limited(`resp_${i}`), t + 20);
+      }
+      o.sessionClosed(1000, '');
+      expect(rules(findings)).toEqual(fires ? ['lifecycle.reconnect_storm'] : []);
+    }
+  });
+});

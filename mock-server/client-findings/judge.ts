@@ -327,7 +327,10 @@ export class SessionJudge implements ClientObserver {
   }
 
   private onRateLimit(atUs: number, hintMs: number): void {
-    this.lastRateLimit = { atUs, hintMs, retries: 0, flagged: false };
+    const rl = this.lastRateLimit;
+    // Limited again before the last hint elapsed: the same episode, so retries keep counting.
+    if (rl && atUs - rl.atUs < rl.hintMs * 1000) Object.assign(rl, { atUs, hintMs });
+    else this.lastRateLimit = { atUs, hintMs, retries: 0, flagged: false };
     this.host.rateLimited(this, atUs, hintMs);
   }
 
