@@ -132,6 +132,8 @@ export class MockConnection implements MockSessionContext {
   private unwritten: Set<WriteHook> | null = null;
   private closing = false;
   private ended = false;
+  /** The close this side started (reported to the observer: a client may echo it without the reason). */
+  private closeSent: { code: number; reason: string } | null = null;
 
   constructor(init: ConnectionInit) {
     this.ws = init.ws;
@@ -214,6 +216,7 @@ export class MockConnection implements MockSessionContext {
   close(code: number, reason: string): void {
     if (this.closing || this.ended) return;
     this.closing = true;
+    this.closeSent = { code, reason };
     // A stall fault may still hold frames (e.g. the session_expired error): send them first.
     this.outbound.whenIdle(() => {
       if (this.ended) return;
@@ -350,7 +353,7 @@ export class MockConnection implements MockSessionContext {
     } catch {
       this.stats.handlerErrors += 1;
     }
-    this.observer?.sessionClosed(code, reason);
+    this.observer?.sessionClosed(this.closeSent?.code ?? code, this.closeSent?.reason ?? reason);
     this.onEnded?.();
   }
 }

@@ -271,12 +271,14 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       // §1.2: the upgrade succeeds, one `error` event, then close 3000 (4000 for beta) `<type>.<code>`.
       const type = e.type ?? 'invalid_request_error';
       const event: ServerEventOf<'error'> = { type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } };
+      const reason = `${type}.${e.code ?? 'error'}`;
       if (observer) {
         observer.serverEvent(event as unknown as Record<string, unknown> & { type: string }, clock.nowUs());
-        ws.once('close', (code, reason) => observer.sessionClosed(code, reason.toString()));
+        // The close the server sent (a client may echo it without the reason).
+        ws.once('close', () => observer.sessionClosed(closeCode, reason));
       }
       ws.send(JSON.stringify(event));
-      ws.close(closeCode, `${type}.${e.code ?? 'error'}`);
+      ws.close(closeCode, reason);
     };
     const route = routeUpgrade(url);
     const auth = authorize(key, resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
