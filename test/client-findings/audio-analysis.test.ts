@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireAudioFormat } from '../../common/audio/formats.ts';
-import * as S from '../../test/client-findings/signals.ts';
-import { InputAudioAnalysis, type AudioVerdict } from './audio-analysis.ts';
+import * as S from './signals.ts';
+import { InputAudioAnalysis, type AudioVerdict } from '../../mock-server/client-findings/audio-analysis.ts';
 
 const PCM: WireAudioFormat = { type: 'audio/pcm', rate: 24000 };
 const PCMU: WireAudioFormat = { type: 'audio/pcmu' };
