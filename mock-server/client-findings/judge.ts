@@ -90,7 +90,8 @@ export class SessionJudge implements ClientObserver {
   private pendingBargeIn: PendingBargeIn | null = null;
   private lastRateLimit: { atUs: number; hintMs: number; retries: number; flagged: boolean } | null = null;
   private lastClient: { type: string; eventId: string | null; index: number } | null = null;
-  private readonly analyses: { format: WireAudioFormat; analysis: InputAudioAnalysis }[] = [];
+  /** One analysis per stretch of audio in one declared format, with the index of its first append. */
+  private readonly analyses: { format: WireAudioFormat; analysis: InputAudioAnalysis; firstIndex: number }[] = [];
   private pacing = new PacingTracker();
 
   constructor(private readonly host: JudgeHost) {}
@@ -306,7 +307,7 @@ export class SessionJudge implements ClientObserver {
     const bytes = Buffer.from(audio, 'base64');
     let current = this.analyses.at(-1);
     if (!current || JSON.stringify(current.format) !== JSON.stringify(format)) {
-      current = { format, analysis: new InputAudioAnalysis() };
+      current = { format, analysis: new InputAudioAnalysis(), firstIndex: ref.index };
       this.analyses.push(current);
     }
     current.analysis.push(bytes, format);
@@ -337,10 +338,11 @@ export class SessionJudge implements ClientObserver {
   private finish(): void {
     const end = this.closedUs ?? this.lastUs;
     const wrongFormat = new Set<string>();
-    for (const { analysis } of this.analyses) {
+    for (const { analysis, firstIndex } of this.analyses) {
       for (const v of analysis.verdicts()) {
         if (v.rule === 'audio.g711_as_pcm16' || v.rule === 'audio.big_endian' || v.rule === 'audio.stereo_interleaved') wrongFormat.add(v.rule);
-        this.report(v.rule, { type: 'input_audio_buffer.append', eventId: null, index: null }, end, v.evidence);
+        // Judged on the whole stretch: the event is its first append, the time the session's end.
+        this.report(v.rule, { type: 'input_audio_buffer.append', eventId: null, index: firstIndex }, end, v.evidence);
       }
     }
     for (const v of this.pacing.verdicts()) {

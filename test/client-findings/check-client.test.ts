@@ -76,7 +76,7 @@ describe('rth check-client on real clients', () => {
     const f = r.report!.findings.find((x) => x.rule === 'audio.g711_as_pcm16')!;
     expect(f.evidence).toMatch(/read as μ-law/);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/ERROR audio\.g711_as_pcm16: .*\n {2}- session sess_\w+, input_audio_buffer\.append/);
+    expect(r.stdout).toMatch(/ERROR audio\.g711_as_pcm16: .*\n {2}- session sess_\w+, event #\d+ input_audio_buffer\.append/);
     expect(r.stdout).toContain('FAIL: 1 finding(s) at or above error');
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testcase classname="client.audio" name="audio.g711_as_pcm16[^"]*"><failure type="error"/);
