@@ -20,6 +20,7 @@ import type {
   WriteHook,
 } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
+import type { ClientObserver } from './client-findings/observer.ts';
 import { binaryFrame, eventNotAnObject, invalidJson, invalidType, missingParameter, nestingTooDeep, serverError, sessionExpired, sessionExpiredMessage } from './errors.ts';
 
 /** Counters shared by all connections of a server. */
@@ -58,6 +59,12 @@ export interface ConnectionInit {
   readonly maxBufferedBytes?: number;
   /** Called once when the connection has ended. */
   readonly onEnded?: () => void;
+  /**
+   * Client-findings hook (client-findings/observer.ts), already told `sessionOpened`. This loop
+   * reports each parsed client event, each server event when it is written, and the close.
+   * Default none (no cost).
+   */
+  readonly observer?: ClientObserver | null;
 }
 
 /**
@@ -140,12 +147,15 @@ export class MockConnection implements MockSessionContext {
   private readonly stats: ConnectionStats;
   private readonly maxBufferedBytes: number;
   private readonly onEnded: (() => void) | undefined;
+  private readonly observer: ClientObserver | null;
   private readonly outbound: OutboundChannel;
   private timers: Set<TimerHandle> | null = null;
   /** Write hooks of frames a fault still holds; settled with null if the connection ends first. */
   private unwritten: Set<WriteHook> | null = null;
   private closing = false;
   private ended = false;
+  /** The close this side started (reported to the observer: a client may echo it without the reason). */
+  private closeSent: { code: number; reason: string } | null = null;
 
   constructor(init: ConnectionInit) {
     this.link = init.link;
@@ -163,6 +173,7 @@ export class MockConnection implements MockSessionContext {
     this.clientSecretSession = init.clientSecretSession;
     this.maxBufferedBytes = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.onEnded = init.onEnded;
+    this.observer = init.observer ?? null;
     this.maxSessionS = this.faults.maxSessionS(this.options.maxSessionS);
     this.outbound = this.faults.wrapOutbound(
       (frame, onWritten) => this.rawSend(frame, onWritten),
@@ -176,7 +187,7 @@ export class MockConnection implements MockSessionContext {
     this.stats.open += 1;
     this.stats.total += 1;
     this.link.onFrame((data, isBinary) => this.onFrame(data, isBinary));
-    this.link.onEnd(() => this.end());
+    this.link.onEnd((code, reason) => this.end(code, reason));
     this.setTimeout(() => this.expire(), this.maxSessionS * 1000);
     this.door?.attached(this);
     this.guard(null, () => this.kind.open(this));
@@ -191,6 +202,15 @@ export class MockConnection implements MockSessionContext {
     }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
     const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    const observer = this.observer;
+    if (observer !== null) {
+      // The judge sees an event when it is written (a stall fault may hold it), never if dropped.
+      const inner = onWritten;
+      onWritten = (us) => {
+        if (us !== null) observer.serverEvent(out, us);
+        inner?.(us);
+      };
+    }
     if (this.door !== undefined && this.door.outbound(out, onWritten)) return true;
     if (onWritten === undefined) {
       this.outbound(out, JSON.stringify(out));
@@ -220,6 +240,7 @@ export class MockConnection implements MockSessionContext {
   close(code: number, reason: string): void {
     if (this.closing || this.ended) return;
     this.closing = true;
+    this.closeSent = { code, reason };
     // A stall fault may still hold frames (e.g. the session_expired error): send them first.
     this.outbound.whenIdle(() => {
       if (this.ended) return;
@@ -313,6 +334,7 @@ export class MockConnection implements MockSessionContext {
       this.sendError({ ...invalidType('type', 'a string', type), eventId });
       return;
     }
+    this.observer?.clientEvent(record as WireEvent, this.clock.nowUs());
     if (this.door !== undefined && this.guardBool(eventId, () => this.door!.inbound(record as WireEvent))) return;
     this.guard(eventId, () => this.kind.onEvent(this, record as WireEvent));
   }
@@ -366,7 +388,7 @@ export class MockConnection implements MockSessionContext {
     }
   }
 
-  private end(): void {
+  private end(code = 1006, reason = ''): void {
     if (this.ended) return;
     this.ended = true;
     this.closing = true;
@@ -395,6 +417,7 @@ export class MockConnection implements MockSessionContext {
     } catch {
       this.stats.handlerErrors += 1;
     }
+    this.observer?.sessionClosed(this.closeSent?.code ?? code, this.closeSent?.reason ?? reason);
     this.onEnded?.();
   }
 }

@@ -9,8 +9,8 @@ import type { RawData, WebSocket } from 'ws';
 export interface FrameLink {
   /** Sets the listener for inbound frames (text frames carry one JSON event; binary frames are errors). */
   onFrame(cb: (data: Buffer, isBinary: boolean) => void): void;
-  /** Sets the listener called once when the link has ended (either side, or an error). */
-  onEnd(cb: () => void): void;
+  /** Sets the listener called once when the link has ended (either side, or an error), with the close code and reason (1006 and '' when there was none). */
+  onEnd(cb: (code: number, reason: string) => void): void;
   /** Whether frames can still be written. */
   isOpen(): boolean;
   /** Bytes accepted but not yet written (back-pressure: a client that does not read). */
@@ -32,8 +32,8 @@ export function wsLink(ws: WebSocket): FrameLink {
   return {
     onFrame: (cb) => ws.on('message', (data, isBinary) => cb(toBuffer(data), isBinary)),
     onEnd: (cb) => {
-      ws.on('close', cb);
-      ws.on('error', cb);
+      ws.on('close', (code?: number, reason?: Buffer) => cb(typeof code === 'number' ? code : 1006, reason?.toString() ?? ''));
+      ws.on('error', () => cb(1006, ''));
     },
     isOpen: () => ws.readyState === ws.OPEN,
     get bufferedBytes() {

@@ -9,6 +9,10 @@ import type { IdFactory } from './contract.ts';
 import { extractApiKey, mayMintClientSecrets, type ClientSecretStore } from './auth.ts';
 import { answerPreflight, applyCors } from './cors.ts';
 import { invalidApiKey, missingApiKey } from './errors.ts';
+import { betaHttpBody, isBetaHttpShape } from './beta.ts';
+import type { Clock } from '../common/clock.ts';
+import type { ClientObserverFactory } from './client-findings/observer.ts';
+import { httpRequestInfo } from './client-findings/upgrade-info.ts';
 import { DEFAULT_MODEL, defaultRealtimeSession, toWireSession } from './realtime/config.ts';
 import { applySessionUpdate, parseNoiseReduction } from './realtime/session-update.ts';
 import { asEnum, asNumber, asObject, asString, onlyKeys, required, validated } from './realtime/validate.ts';
@@ -27,6 +31,10 @@ export interface HttpDeps {
   readonly ids: IdFactory;
   /** Unix time in seconds (wall clock: `expires_at` is a unix timestamp). */
   readonly nowUnixS: () => number;
+  /** Client-findings collector told about retired-beta requests. Default none. */
+  readonly observer?: ClientObserverFactory | null;
+  /** Clock of the findings' time stamps (with `observer`). */
+  readonly clock?: Clock;
 }
 
 /** Writes a JSON response. */
@@ -148,7 +156,15 @@ const ROUTES: Record<string, (body: Record<string, unknown>, deps: HttpDeps) => 
 /** Handles one HTTP request (never throws; every failure is an HTTP error response). */
 export async function handleHttpRequest(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   try {
-    const path = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const path = url.pathname.replace(/\/+$/, '');
+    if (isBetaHttpShape(req.method, path, url.searchParams)) {
+      // Retired beta shapes (SDP to /v1/realtime?model=, /sessions, /transcription_sessions): 400, as the real service.
+      req.resume();
+      sendJson(res, 400, betaHttpBody());
+      if (deps.observer && deps.clock) deps.observer.httpRequest(httpRequestInfo(req, url, 400, 'beta_api_shape_disabled', deps.clock.nowUs()));
+      return;
+    }
     const route = ROUTES[path];
     // Browser apps mint keys from their own origin too (through their backend, usually; not always).
     if (route && answerPreflight(req, res)) return;

@@ -36,6 +36,9 @@ import { DEFAULT_MODEL } from './realtime/config.ts';
 import { loadRecordedTiming } from './replay/recorded-timing.ts';
 import { SeededRng } from './rng.ts';
 import { generateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
+import { betaApiShapeDisabled, betaOptIns, BETA_CLOSE_CODE } from './beta.ts';
+import type { ClientObserverFactory } from './client-findings/observer.ts';
+import { sessionInfoFromUpgrade } from './client-findings/upgrade-info.ts';
 import { AccountLimits, CONCURRENCY_RETRY_AFTER_S, concurrencyRefusalBody, limitProblem } from './rate-limits.ts';
 import { openTraceSink } from './trace.ts';
 import { createTranscriptionSession } from './transcription/session.ts';
@@ -106,6 +109,12 @@ export interface MockServerOptions {
   sipWebhookUrl?: string | null;
   /** Signing secret of the webhook (`--webhook-secret`, `whsec_…`); required with {@link sipWebhookUrl}. */
   webhookSecret?: string | null;
+  /**
+   * Client findings: every session (and every retired-beta HTTP request) is reported to this
+   * collector (`new ClientFindings({clock})`, client-findings/collector.ts), which judges what the
+   * client sends. Answers are unchanged. Default none.
+   */
+  clientFindings?: ClientObserverFactory | null;
 }
 
 /** A running mock server. */
@@ -250,7 +259,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   let connectionIndex = 0;
   const nowUnixS = (): number => Math.floor(Date.now() / 1000);
 
-  const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS };
+  const findings = options.clientFindings ?? null;
+  const httpDeps = { apiKey: resolved.apiKey, store, ids: serverIds, nowUnixS, observer: findings, clock };
   const calls = new CallRegistry();
   const callsDeps: CallsDeps = {
     apiKey: resolved.apiKey,
@@ -260,7 +270,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     nowUnixS,
     registry: calls,
     rtcHost: options.rtcHost ?? (/^\d+\.\d+\.\d+\.\d+$/.test(resolved.host) && resolved.host !== '0.0.0.0' ? resolved.host : '127.0.0.1'),
-    openSession: (model, clientSecretSession) => newSessionInit(createRealtimeSession(), model, clientSecretSession),
+    openSession: (model, clientSecretSession, req) => newSessionInit(createRealtimeSession(), model, clientSecretSession, req ? { req, transport: 'webrtc' } : { req: null, transport: 'webrtc' }),
   };
   const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
@@ -290,15 +300,33 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const index = connectionIndex++;
     const rng = serverRng.fork(`connection:${index}`);
     const ids = new SeededIdFactory(rng.fork('ids'));
-    const fatal = (e: MockErrorSpec): void => {
-      // §1.2: the upgrade succeeds, one `error` event, then close 3000 `<type>.<code>`.
+    const observer = findings?.observe() ?? null;
+    const beta = betaOptIns(req);
+    const key = extractApiKey(req);
+    const fatal = (e: MockErrorSpec, closeCode = 3000): void => {
+      // §1.2: the upgrade succeeds, one `error` event, then close 3000 (4000 for beta) `<type>.<code>`.
       const type = e.type ?? 'invalid_request_error';
       const event: ServerEventOf<'error'> = { type: 'error', event_id: ids.event(), error: { type, code: e.code, message: e.message, param: e.param ?? null, event_id: null } };
+      const reason = `${type}.${e.code ?? 'error'}`;
+      if (observer) {
+        observer.serverEvent(event as unknown as Record<string, unknown> & { type: string }, clock.nowUs());
+        // The close the server sent (a client may echo it without the reason).
+        ws.once('close', () => observer.sessionClosed(closeCode, reason));
+      }
       ws.send(JSON.stringify(event));
-      ws.close(3000, `${type}.${e.code ?? 'error'}`);
+      ws.close(closeCode, reason);
     };
     const route = routeUpgrade(url);
-    const auth = authorize(extractApiKey(req), resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
+    const auth = authorize(key, resolved.apiKey, store, 'code' in route ? 'realtime' : scopeOf(route), nowUnixS());
+    const sessionId = !auth.ok || 'code' in route || beta.header || beta.subprotocol ? null : ids.session();
+    observer?.sessionOpened(
+      sessionInfoFromUpgrade(req, url, { sessionId, endpoint: 'code' in route ? null : route.kind, key, ephemeral: auth.ok && auth.clientSecret !== null, beta, openedUs: clock.nowUs() }),
+    );
+    if (beta.header || beta.subprotocol) {
+      // The real service refuses the retired beta protocol (docs/client-findings.md).
+      fatal(betaApiShapeDisabled(), BETA_CLOSE_CODE);
+      return;
+    }
     if (!auth.ok) {
       fatal(auth.reason === 'missing' ? missingApiKey() : auth.reason === 'expired' ? expiredClientSecret() : invalidApiKey());
       return;
@@ -309,16 +337,17 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }
     const connection = new MockConnection({
       link: wsLink(ws),
-      ...sessionInitOf(sessionKindFor(route), route.kind === 'transcription' ? null : route.model, auth.clientSecret?.session ?? null, rng, ids),
+      ...sessionInitOf(sessionKindFor(route), route.kind === 'transcription' ? null : route.model, auth.clientSecret?.session ?? null, rng, ids, sessionId!),
+      observer,
     });
     connection.start();
   };
 
   /** The parts of one session the connection loop needs, however the session arrived (socket or call). */
-  function sessionInitOf(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null, rng: SeededRng, ids: SeededIdFactory) {
+  function sessionInitOf(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null, rng: SeededRng, ids: SeededIdFactory, sessionId: string = ids.session()) {
     return {
       kind,
-      sessionId: ids.session(),
+      sessionId,
       model,
       clock,
       rng: rng.fork('session'),
@@ -331,9 +360,21 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     };
   }
-  function newSessionInit(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null) {
+  /** A call's session (WebRTC or SIP): the same parts, and a findings observer told who made the call. */
+  function newSessionInit(kind: SessionKind, model: string | null, clientSecretSession: Record<string, unknown> | null, from: { req: IncomingMessage | null; transport: 'webrtc' | 'sip' }) {
     const rng = serverRng.fork(`connection:${connectionIndex++}`);
-    return sessionInitOf(kind, model, clientSecretSession, rng, new SeededIdFactory(rng.fork('ids')));
+    const ids = new SeededIdFactory(rng.fork('ids'));
+    const sessionId = ids.session();
+    const observer = findings?.observe() ?? null;
+    if (observer) {
+      const req = from.req;
+      const key = req ? extractApiKey(req) : null;
+      const info = req
+        ? sessionInfoFromUpgrade(req, new URL(req.url ?? '/', 'http://mock'), { sessionId, endpoint: 'realtime', key, ephemeral: key?.startsWith('ek_') ?? false, beta: { header: false, subprotocol: false }, openedUs: clock.nowUs() })
+        : { sessionId, endpoint: 'realtime' as const, redactedTarget: 'sip', remoteAddress: null, userAgent: null, origin: null, credentialForm: 'none' as const, credentialKind: 'none' as const, credentialFingerprint: null, keyQueryParams: [], beta: { header: false, subprotocol: false }, openedUs: clock.nowUs() };
+      observer.sessionOpened({ ...info, transport: from.transport });
+    }
+    return { ...sessionInitOf(kind, model, clientSecretSession, rng, ids, sessionId), observer };
   }
 
   /** `?call_id=`: a sideband socket for a live call (§10.6), or the handshake's HTTP error. */
@@ -419,7 +460,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         rng: serverRng.fork('sip'),
         registry: calls,
         nowS: nowUnixS,
-        openSession: (session) => newSessionInit(createRealtimeSession(), typeof session?.['model'] === 'string' ? session['model'] : DEFAULT_MODEL, session),
+        openSession: (session) => newSessionInit(createRealtimeSession(), typeof session?.['model'] === 'string' ? session['model'] : DEFAULT_MODEL, session, { req: null, transport: 'sip' }),
       });
     } catch (err) {
       server.close();

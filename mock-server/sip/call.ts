@@ -20,13 +20,13 @@ function toBuffer(data: RawData): Buffer {
 /** Sideband sockets only: a SIP call's events go to whoever controls it. */
 class SidebandLink implements FrameLink {
   private frameCb: ((data: Buffer, isBinary: boolean) => void) | null = null;
-  private endCb: (() => void) | null = null;
+  private endCb: ((code: number, reason: string) => void) | null = null;
   private readonly sockets = new Set<WebSocket>();
   private ended = false;
   onFrame(cb: (data: Buffer, isBinary: boolean) => void): void {
     this.frameCb = cb;
   }
-  onEnd(cb: () => void): void {
+  onEnd(cb: (code: number, reason: string) => void): void {
     this.endCb = cb;
   }
   isOpen(): boolean {
@@ -42,7 +42,7 @@ class SidebandLink implements FrameLink {
   }
   close(code: number, reason: string): void {
     for (const ws of this.sockets) ws.close(code, reason);
-    this.finish();
+    this.finish(code, reason);
   }
   terminate(): void {
     for (const ws of this.sockets) ws.terminate();
@@ -55,12 +55,12 @@ class SidebandLink implements FrameLink {
     ws.on('close', () => this.sockets.delete(ws));
     ws.on('error', () => this.sockets.delete(ws));
   }
-  finish(): void {
+  finish(code = 1000, reason = 'call ended'): void {
     if (this.ended) return;
     this.ended = true;
     for (const ws of this.sockets) if (ws.readyState === ws.OPEN) ws.close(1000, 'call ended');
     this.sockets.clear();
-    this.endCb?.();
+    this.endCb?.(code, reason);
   }
 }
 

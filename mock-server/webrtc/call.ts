@@ -30,7 +30,7 @@ function toBuffer(data: RawData): Buffer {
 /** The data channel plus sideband sockets, as one {@link FrameLink}. */
 class CallLink implements FrameLink {
   private frameCb: ((data: Buffer, isBinary: boolean) => void) | null = null;
-  private endCb: (() => void) | null = null;
+  private endCb: ((code: number, reason: string) => void) | null = null;
   private readonly sidebands = new Set<WebSocket>();
   private ended = false;
 
@@ -47,7 +47,7 @@ class CallLink implements FrameLink {
   onFrame(cb: (data: Buffer, isBinary: boolean) => void): void {
     this.frameCb = cb;
   }
-  onEnd(cb: () => void): void {
+  onEnd(cb: (code: number, reason: string) => void): void {
     this.endCb = cb;
   }
   isOpen(): boolean {
@@ -62,11 +62,11 @@ class CallLink implements FrameLink {
   }
   close(code: number, reason: string): void {
     for (const ws of this.sidebands) ws.close(code, reason);
-    this.finish();
+    this.finish(code, reason);
   }
   terminate(): void {
     for (const ws of this.sidebands) ws.terminate();
-    this.finish();
+    this.finish(1006, '');
   }
 
   /** A sideband socket: its frames feed the session like the channel's; it sees every event from now on. */
@@ -87,13 +87,13 @@ class CallLink implements FrameLink {
   }
 
   /** Ends the link once: sidebands closed 1000 (undocumented code), the peer closed, the loop told. */
-  finish(): void {
+  finish(code = 1000, reason = 'call ended'): void {
     if (this.ended) return;
     this.ended = true;
     for (const ws of this.sidebands) if (ws.readyState === ws.OPEN) ws.close(1000, 'call ended');
     this.sidebands.clear();
     this.endCall();
-    this.endCb?.();
+    this.endCb?.(code, reason);
   }
 }
 

@@ -31,7 +31,11 @@ export interface CallsDeps {
   /** The address ICE candidates are gathered on. */
   readonly rtcHost: string;
   /** A fresh session of `model` for a call (the same construction as a WebSocket session's). */
-  openSession(model: string, clientSecretSession: Record<string, unknown> | null): Omit<ConnectionInit, 'link' | 'door' | 'onEnded'>;
+  /**
+   * A fresh session of `model` for a call (the same construction as a WebSocket session's); `req`
+   * (the POST that made the call) lets client findings see who made it.
+   */
+  openSession(model: string, clientSecretSession: Record<string, unknown> | null, req?: IncomingMessage): Omit<ConnectionInit, 'link' | 'door' | 'onEnded'>;
 }
 
 const CALLS_PATH = '/v1/realtime/calls';
@@ -128,7 +132,7 @@ export async function handleCallsRequest(req: IncomingMessage, res: ServerRespon
     const model = typeof offer.session?.['model'] === 'string' ? (offer.session['model'] as string) : DEFAULT_MODEL;
     const callId = newCallId(deps.rng);
     let answered: Awaited<ReturnType<typeof RtcCall.answer>>;
-    const session = deps.openSession(model, offer.session);
+    const session = deps.openSession(model, offer.session, req);
     try {
       answered = await RtcCall.answer(offer.sdp, {
         callId,

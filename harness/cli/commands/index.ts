@@ -11,9 +11,10 @@ import { registerCompare } from './compare.ts';
 import { registerPlan } from './plan.ts';
 import { registerCalibrate } from './calibrate.ts';
 import { registerRecord } from './record.ts';
+import { registerCheckClient } from './check-client.ts';
 
 /** Registers one command on the program. `setExitCode` sets the process exit code without exiting. */
 export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every `rth` command, in help order. Each module adds exactly one top-level command. */
-export const commands: RegisterCommand[] = [registerCorpus, registerMock, registerRun, registerCost, registerConform, registerK6, registerReport, registerCompare, registerPlan, registerCalibrate, registerRecord];
+export const commands: RegisterCommand[] = [registerCorpus, registerMock, registerRun, registerCost, registerConform, registerK6, registerReport, registerCompare, registerPlan, registerCalibrate, registerRecord, registerCheckClient];

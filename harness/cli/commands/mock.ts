@@ -6,7 +6,9 @@
 import { ConfigError } from '../../../common/errors.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
-import { startMockServer, type MockServerOptions } from '../../../mock-server/index.ts';
+import { writeFileSync } from 'node:fs';
+import { monotonicClock } from '../../../common/clock.ts';
+import { ClientFindings, clientFindingsJson, clientFindingsJUnit, findingWhere, startMockServer, type MockServerOptions } from '../../../mock-server/index.ts';
 
 /** Raw flag values as commander gives them. */
 interface MockFlags {
@@ -30,6 +32,9 @@ interface MockFlags {
   sipPort?: string;
   sipWebhook?: string;
   webhookSecret?: string;
+  clientReport?: string;
+  junit?: string;
+  verbose?: boolean;
 }
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
@@ -100,13 +105,38 @@ export function mockOptionsFromFlags(flags: MockFlags): MockServerOptions {
   }
   if (flags.webhookSecret !== undefined) opts.webhookSecret = flags.webhookSecret;
   if (flags.sipWebhook !== undefined && !flags.webhookSecret) problems.push('--sip-webhook: needs --webhook-secret whsec_… (the webhook is signed)');
+  if (flags.clientReport === '') problems.push('--client-report "": expected a file path');
+  if (flags.junit !== undefined && (flags.junit === '' || flags.clientReport === undefined)) problems.push(`--junit ${JSON.stringify(flags.junit)}: expected a file path, with --client-report`);
   if (problems.length > 0) throw new ConfigError('E_FLAG', problems);
   return opts;
 }
 
 /** Starts the server, prints the `listening` line, waits for the stop signal, closes. */
 export async function runMock(flags: MockFlags, io: CliIo): Promise<void> {
-  const server = await startMockServer(mockOptionsFromFlags(flags));
+  const options = mockOptionsFromFlags(flags);
+  let findings: ClientFindings | null = null;
+  const writeReports = (): void => {
+    if (!findings || flags.clientReport === undefined) return;
+    const report = findings.report();
+    writeFileSync(flags.clientReport, clientFindingsJson(report));
+    if (flags.junit !== undefined) writeFileSync(flags.junit, clientFindingsJUnit(report));
+  };
+  if (flags.clientReport !== undefined) {
+    // Client findings (docs/client-findings.md): the report file is rewritten as each session ends and once more at stop.
+    findings = new ClientFindings({
+      clock: monotonicClock,
+      onSessionEnd: (session, list) => {
+        if (flags.verbose) {
+          const worst = list.some((f) => f.severity === 'error') ? 'error' : list.some((f) => f.severity === 'warning') ? 'warning' : list.length ? 'info' : 'clean';
+          io.err(`rth mock: session ${session.sessionId ?? '(refused)'} ended (close ${session.closeCode ?? '-'}, ${session.clientEvents} client events): ${list.length} finding(s), ${worst}${list.map((f) => `\n  ${f.severity} ${f.rule}: ${findingWhere(f)}: ${f.evidence}`).join('')}`);
+        }
+        writeReports();
+      },
+    });
+    options.clientFindings = findings;
+    writeReports();
+  }
+  const server = await startMockServer(options);
   io.out(`rth mock: listening ${server.url} (HTTP ${server.httpUrl}, seed ${flags.seed}${flags.apiKey !== undefined ? ', API key required' : ''}${server.sipPort !== null ? `, SIP udp/tcp ${server.sipPort}` : ''})`);
   // Started by `rth run` (harness/runner/mock-process.ts) with an IPC channel: when that parent
   // goes away, even by kill -9, the channel closes and the mock stops instead of living on orphaned.
@@ -115,6 +145,12 @@ export async function runMock(flags: MockFlags, io: CliIo): Promise<void> {
   await (parentGone ? Promise.race([io.stopSignal.soft, parentGone]) : io.stopSignal.soft);
   io.err('rth mock: stopping');
   await Promise.race([server.close(), io.stopSignal.hard]);
+  if (findings) {
+    findings.finish();
+    writeReports();
+    const c = findings.report().counts;
+    io.err(`rth mock: client findings ${c.error} error, ${c.warning} warning, ${c.info} info written to ${flags.clientReport}${flags.junit ? ` and ${flags.junit}` : ''}`);
+  }
 }
 
 /** Registers `rth mock`. */
@@ -141,6 +177,9 @@ export const registerMock: RegisterCommand = (program, io) => {
     .option('--sip-port <port>', 'also serve SIP (UDP and TCP) on this port: INVITE with G.711, RTP both ways, BYE, RFC 4733 DTMF (0 picks one)')
     .option('--sip-webhook <url>', 'POST realtime.call.incoming here for each SIP call and wait for /accept or /reject (default: accept every call)')
     .option('--webhook-secret <secret>', 'signing secret of the webhook (whsec_<base64>), as the official SDK verifies it')
+    .option('--client-report <file>', 'judge what clients send and write the findings (JSON) here as each session ends and at stop (docs/client-findings.md)')
+    .option('--junit <file>', 'with --client-report: also write the findings as JUnit XML')
+    .option('--verbose', 'with --client-report: print a summary line per session (and its findings) as it ends')
     .option('--tool-plan <plan>', 'when function tools are called under tool_choice "auto": auto (user turns), always, never', 'auto')
     .action(async (flags: MockFlags) => {
       await runMock(flags, io);
