@@ -138,12 +138,15 @@ describe('a voice turn over WebRTC', () => {
     expect(started).toBeGreaterThan(c.events.findIndex((e) => e.type === 'response.content_part.added'));
     expect(types.indexOf('output_audio_buffer.stopped')).toBeGreaterThan(types.indexOf('response.done'));
     expect(stopped['response_id']).toBe(done['response'].id);
-    // The answer is audible, and it came at real-time pace: the packets span (almost) as much wall
-    // time as audio. Tolerance: 40 ms of scheduling slack over a clip of a second or more.
+    // The answer is audible, and it came at real-time pace, not in a burst: over WebSocket the same
+    // audio arrives about 5× faster than real time. The packets must span at least half their
+    // audio's duration in wall time. Half, not all: the receive stamps are taken by a client on the
+    // same two cores, and under load the first packet can be read late while later ones bunch up
+    // (the sender's never-early slots are unit-tested on a manual clock in media-out.test.ts).
     const speech = c.rx.filter((p) => p.rmsDbfs > -45);
     expect(speech.length).toBeGreaterThan(10);
     const spanMs = c.rx.at(-1)!.atMs - c.rx[0]!.atMs;
-    expect(spanMs).toBeGreaterThanOrEqual((c.rx.length - 1) * 20 - 40);
+    expect(spanMs).toBeGreaterThanOrEqual((c.rx.length - 1) * 20 * 0.5);
     const tsSpan = (c.rx.at(-1)!.timestamp - c.rx[0]!.timestamp) >>> 0;
     expect(tsSpan).toBe((c.rx.length - 1) * 960);
   });
