@@ -5,6 +5,7 @@
 import type { ReasoningEffort } from '../common/protocol/types.ts';
 
 import type { WireAudioFormat } from '../common/audio/formats.ts';
+import type { TransportKind } from './transport/kinds.ts';
 
 export type { WireAudioFormat };
 
@@ -86,6 +87,8 @@ export interface SessionPlan {
   readonly connectTimeoutMs: number;
   /** Translation sessions only: `session.audio.output.language` (ISO-639-1). Default `'es'` when absent. */
   readonly translationOutputLanguage?: string;
+  /** How the session reaches its target. Default `websocket` when absent. */
+  readonly transport?: TransportKind;
 }
 
 /** Monotonic µs stamps of one turn's milestones (docs/measurement.md), null when not reached. */
@@ -134,6 +137,8 @@ export interface TurnResult {
    * onset or there was no audio; absent in records written before onset detection existed.
    */
   audioOnsetMs?: number | null;
+  /** WebRTC only: the received audio track during this turn (absent on WebSocket turns). */
+  media?: TurnMediaStats;
   /** `response.done.response.usage` as received, or null. */
   usage: Record<string, unknown> | null;
   /** Input transcription usage for the user item, when reported. */
@@ -144,6 +149,33 @@ export interface TurnResult {
   bargedIn: boolean;
   /** User speech in this turn, ms (clip speech_end_ms - speech_start_ms). */
   userSpeechMs: number;
+}
+
+/**
+ * A WebRTC turn's received audio (the remote RTP track, attributed to the turn whose response is
+ * playing). Stamps are µs on the run's clock; the turn's first packet is `milestones.firstAudioUs`.
+ */
+export interface TurnMediaStats {
+  /** Audio packets received for the turn's responses. */
+  packets: number;
+  /** Packets missing by RTP sequence number. */
+  lost: number;
+  /** RFC 3550 interarrival jitter after the turn's last packet, ms. */
+  jitterMs: number;
+  /** Longest time between two consecutive packets of the turn, ms (20 at an even real-time pace). */
+  maxGapMs: number;
+  /** `output_audio_buffer.started` received, or null. */
+  playbackStartedUs: number | null;
+  /** `output_audio_buffer.stopped` / `cleared` received, or null. */
+  playbackStoppedUs: number | null;
+  /** Arrival of the turn's last audio packet, or null. */
+  lastPacketUs: number | null;
+  /**
+   * Barge-in turns: from the moment the user's speech starts over the assistant (the next clip's
+   * first packet sent plus its `speech_start_ms`) to the arrival of this turn's last audio packet,
+   * ms; 0 when the audio had already stopped. Null when no barge-in happened.
+   */
+  bargeInStopMs: number | null;
 }
 
 /** Per-session facts the driver reports once at the end of the session. */
@@ -158,6 +190,8 @@ export interface SessionResult {
   configureMs: number | null;
   /** Connected time, ms. */
   connectedMs: number;
+  /** WebRTC only: setup phases of the first connection, ms from the start of setup (absent on WebSocket). */
+  setup?: SetupPhases;
   turnsCompleted: number;
   turnsFailed: number;
   /** How the session ended: `completed`, `connect_failed`, `closed_by_server`, `aborted`, … */
@@ -235,6 +269,23 @@ export interface RateLimitSample {
   remainingTokens: number | null;
 }
 
+/**
+ * A WebRTC call's setup, each phase in ms from the start of setup (the ephemeral key request), null
+ * when not reached. `sessionCreatedMs` equals the session's `connectMs`.
+ */
+export interface SetupPhases {
+  /** The offer POSTed (key minted, candidates gathered). */
+  offerPostedMs: number | null;
+  /** The answer SDP received. */
+  answerMs: number | null;
+  /** ICE connected. */
+  iceConnectedMs: number | null;
+  /** The `oai-events` channel open (DTLS and SCTP done). */
+  channelOpenMs: number | null;
+  /** `session.created` received on the channel. */
+  sessionCreatedMs: number | null;
+}
+
 /** Why a session failed (`SessionResult.failure`). */
 export interface SessionFailure {
   /** `connect_failed`, `connect_timeout`, `closed`, `configure_failed`, `configure_timeout`. */
@@ -271,10 +322,16 @@ export interface RecoveryRecord {
   detail: string | null;
 }
 
-/** A paced frame stream: frame i is due at `startUs + i * chunkMs * 1000` (deadlines, never chained). */
-export interface PacedStream {
+/** What a paced stream sends: a prebuilt append frame (WebSocket) or an Opus packet (WebRTC RTP). */
+export type PacedFrame = string | Uint8Array;
+
+/**
+ * A paced frame stream: frame i is due at `startUs + i * chunkMs * 1000` (deadlines, never chained).
+ * Frames are opaque to the pacer: prebuilt append frames (WebSocket) or Opus packets (WebRTC).
+ */
+export interface PacedStream<F extends PacedFrame = string> {
   /** The frame to send in slot `i` (0-based), or null to end the stream. Called at send time. */
-  nextFrame(i: number): string | null;
+  nextFrame(i: number): F | null;
   /** Frame `i` was handed to the transport at `sentUs` (its deadline was `deadlineUs`). */
   onSent?(i: number, deadlineUs: number, sentUs: number): void;
   /** The stream ended (nextFrame returned null, or the handle was stopped). Called once. */
@@ -295,5 +352,5 @@ export interface StreamHandle {
  */
 export interface Pacer {
   /** Starts a stream; `send` writes one frame to that session's transport. */
-  start(stream: PacedStream, send: (frame: string) => void, opts: { startUs: number; chunkMs: number }): StreamHandle;
+  start<F extends PacedFrame = string>(stream: PacedStream<F>, send: (frame: F) => void, opts: { startUs: number; chunkMs: number }): StreamHandle;
 }

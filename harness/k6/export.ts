@@ -64,6 +64,10 @@ export function audioFootprint(config: K6ScriptConfig): { perVu: number; perInst
  * @throws ConfigError `E_FLAG` (bad target / parallelism), `E_SCENARIO` (unknown clip ids), `E_MANIFEST` / `E_CORPUS` / `E_WAV` (corpus)
  */
 export async function exportK6(scenario: ResolvedScenario, opts: K6ExportOptions): Promise<K6ExportResult> {
+  if (scenario.transport !== 'websocket') {
+    // k6 speaks HTTP and WebSocket only: there is no WebRTC (ICE, DTLS, SRTP, SCTP) in k6.
+    throw new ConfigError('E_SCENARIO', `${scenario.sourceLabel}: transport: k6 has no WebRTC, so a scenario with transport ${scenario.transport} cannot be exported; run it with rth run (or export it with transport: websocket)`);
+  }
   const audioMode: K6AudioMode = opts.audioMode ?? 'shared';
   if (audioMode !== 'shared' && audioMode !== 'per-vu') throw new ConfigError('E_FLAG', `--audio: expected shared or per-vu, got '${String(audioMode)}'`);
   const parallelism = opts.parallelism ?? Math.max(1, Math.min(4, scenario.sessions));

@@ -22,7 +22,16 @@ export type LatencyMetric = (typeof TURN_METRICS)[number] | (typeof SESSION_METR
  * Every histogram family: latency metrics, `audio_rtf` (ratio × 1000) and `leading_silence`
  * (`ttfa_onset − ttfa` per turn, µs; not a latency from the turn's end, so not in {@link TURN_METRICS}).
  */
-export type MetricName = LatencyMetric | 'audio_rtf' | 'leading_silence';
+export type MetricName = LatencyMetric | 'audio_rtf' | 'leading_silence' | WebRtcMetric;
+
+/**
+ * WebRTC-only histograms (µs), recorded only when a turn or session has them: the received track's
+ * RFC 3550 jitter and longest packet gap per turn, barge-in (user speech start → the assistant's
+ * audio stops), and the setup phases from the start of setup (the key request) to each step.
+ */
+export const WEBRTC_METRICS = ['rtp_jitter', 'rtp_max_gap', 'barge_in_stop', 'setup_offer_posted', 'setup_answer', 'setup_ice_connected', 'setup_channel_open'] as const;
+/** A WebRTC-only metric. */
+export type WebRtcMetric = (typeof WEBRTC_METRICS)[number];
 /** Turn-index buckets: turn 1 is slower than later turns (connection and context warm-up). */
 export const TURN_BUCKETS = ['1', '2', '3+'] as const;
 /** A turn-index bucket, or `all`. */
@@ -78,6 +87,9 @@ export interface RecorderCounters {
   userSpeechMs: number;
   audioReceivedMs: number;
   connectedMs: number;
+  /** WebRTC: audio packets received for turns, and packets missing by sequence number. */
+  rtpPackets: number;
+  rtpLost: number;
   /** Values below zero recorded as 0 (HDR cannot hold negatives), by metric; e.g. early VAD decisions. */
   negativeClamped: Record<string, number>;
 }
@@ -110,6 +122,8 @@ function emptyCounters(): RecorderCounters {
     userSpeechMs: 0,
     audioReceivedMs: 0,
     connectedMs: 0,
+    rtpPackets: 0,
+    rtpLost: 0,
     negativeClamped: {},
   };
 }
@@ -188,6 +202,17 @@ export class Recorder {
     if (result.status === 'completed') ms.push(['turn', m.turnMs]);
     for (const [metric, v] of ms) if (v !== null) this.recordUs(metric, effort, bucket, v * 1000);
     if (m.leadingSilenceMs !== null) this.recordUs('leading_silence', effort, null, m.leadingSilenceMs * 1000);
+    const media = result.media;
+    if (media) {
+      this.c.rtpPackets += media.packets;
+      this.c.rtpLost += media.lost;
+      // Jitter and gaps need two packets to exist.
+      if (media.packets >= 2) {
+        this.recordUs('rtp_jitter', effort, null, media.jitterMs * 1000);
+        this.recordUs('rtp_max_gap', effort, null, media.maxGapMs * 1000);
+      }
+      if (media.bargeInStopMs !== null) this.recordUs('barge_in_stop', effort, null, media.bargeInStopMs * 1000);
+    }
     if (result.status === 'completed') {
       if (m.audioRealtimeFactor !== null) recordClamped(this.h('audio_rtf', effort, 'all'), m.audioRealtimeFactor * RTF_SCALE);
       if (m.playbackUnderruns !== null && result.audioDeltas.length > 0) {
@@ -204,6 +229,16 @@ export class Recorder {
     const effort = result.effort ?? 'none';
     if (result.connectMs !== null) this.recordUs('connect', effort, null, result.connectMs * 1000);
     if (result.configureMs !== null) this.recordUs('configure', effort, null, result.configureMs * 1000);
+    const setup = result.setup;
+    if (setup) {
+      const phases: [WebRtcMetric, number | null][] = [
+        ['setup_offer_posted', setup.offerPostedMs],
+        ['setup_answer', setup.answerMs],
+        ['setup_ice_connected', setup.iceConnectedMs],
+        ['setup_channel_open', setup.channelOpenMs],
+      ];
+      for (const [metric, v] of phases) if (v !== null) this.recordUs(metric, effort, null, v * 1000);
+    }
     bump(this.c.sessionsByOutcome, result.outcome);
     const cls = classifySession(result.outcome);
     if (cls === 'completed') this.c.sessionsCompleted++;

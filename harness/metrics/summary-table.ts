@@ -18,6 +18,14 @@ const SECTIONS: [keyof RunSummary['metrics'], string][] = [
   ['connect_ms', 'Connect (ms)'],
   ['configure_ms', 'Configure (ms)'],
   ['audio_rtf', 'Audio real-time factor (x)'],
+  // WebRTC runs only (absent in other summaries, so never shown there).
+  ['setup_offer_posted_ms', 'Setup: offer posted (ms)'],
+  ['setup_answer_ms', 'Setup: answer (ms)'],
+  ['setup_ice_connected_ms', 'Setup: ICE connected (ms)'],
+  ['setup_channel_open_ms', 'Setup: channel open (ms)'],
+  ['rtp_jitter_ms', 'RTP jitter (ms)'],
+  ['rtp_max_gap_ms', 'RTP longest gap (ms)'],
+  ['barge_in_stop_ms', 'Barge-in to audio stop (ms)'],
 ];
 
 const COLS = ['count', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
@@ -155,6 +163,8 @@ export function formatSummaryTable(s: WithHarnessError): string {
     `Event loop: max stall ${num(s.event_loop.max_stall_ms, 1)} ms (budget ${s.event_loop.stall_budget_ms} ms), p99 delay ${num(s.event_loop.p99_delay_ms, 2)} ms`,
     ...errorLines(s),
   );
+  const rtp = s.metrics.rtp_packets;
+  if (rtp) out.push(`WebRTC audio: ${rtp.received} packets received, ${rtp.lost} lost`);
   if (Object.keys(s.turns.by_error_code).length > 0) out.push(`Turns not completed, by code: ${counts(s.turns.by_error_code)}`);
   return out.join('\n');
 }

@@ -78,6 +78,19 @@ export interface RunSummary {
     leading_silence_ms: ByEffort;
     /** Values below 0 recorded as 0, by metric (e.g. a VAD that decided before the last speech frame). */
     negative_clamped: Record<string, number>;
+    /** WebRTC runs only (absent otherwise): RFC 3550 interarrival jitter of each turn's received audio, ms. */
+    rtp_jitter_ms?: ByEffort;
+    /** WebRTC: longest time between two received audio packets of a turn, ms (20 at an even pace). */
+    rtp_max_gap_ms?: ByEffort;
+    /** WebRTC: barge-in, from the user's speech start over the assistant to its last audio packet, ms. */
+    barge_in_stop_ms?: ByEffort;
+    /** WebRTC setup, ms from the ephemeral key request: offer POSTed, answer received, ICE connected, channel open (then `connect_ms` = session.created). */
+    setup_offer_posted_ms?: ByEffort;
+    setup_answer_ms?: ByEffort;
+    setup_ice_connected_ms?: ByEffort;
+    setup_channel_open_ms?: ByEffort;
+    /** WebRTC: audio packets received for turns, and missing by RTP sequence number. */
+    rtp_packets?: { received: number; lost: number };
   };
   playback: { turns_with_audio: number; underruns: number; underrun_silence_ms: number };
   pacing: {

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type { SloSpec } from '../scenario/schema.ts';
-import { compareEfforts, SESSION_METRICS, TURN_BUCKETS, TURN_METRICS, type MetricName, type Recorder } from './recorder.ts';
+import { compareEfforts, SESSION_METRICS, TURN_BUCKETS, TURN_METRICS, WEBRTC_METRICS, type MetricName, type Recorder } from './recorder.ts';
 import { judgeRun } from './self-check.ts';
 import { evaluateSlosWithIntervals } from './slo.ts';
 import { SUMMARY_SCHEMA_VERSION, type ByEffort, type MetricStatsMs, type RunSummary } from './summary-types.ts';
@@ -102,6 +102,11 @@ export function buildSummary(recorder: Recorder, meta: SummaryMeta): RunSummary 
   metrics.audio_rtf = byEffort(recorder, 'audio_rtf', efforts, level);
   metrics.leading_silence_ms = byEffort(recorder, 'leading_silence', efforts, level);
   metrics.negative_clamped = { ...c.negativeClamped };
+  // WebRTC metrics appear only in runs that recorded them (WebSocket summaries are unchanged).
+  for (const metric of WEBRTC_METRICS) {
+    if (efforts.some((e) => (recorder.histogram(metric, e)?.totalCount ?? 0) > 0)) metrics[`${metric}_ms`] = byEffort(recorder, metric, efforts, level);
+  }
+  if (c.rtpPackets > 0) metrics.rtp_packets = { received: c.rtpPackets, lost: c.rtpLost };
 
   const hostname = meta.provenance.hostname === true ? os.hostname() : typeof meta.provenance.hostname === 'string' ? meta.provenance.hostname : undefined;
   const summary: RunSummary = {

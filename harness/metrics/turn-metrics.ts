@@ -102,7 +102,8 @@ export function deriveTurnMetrics(t: TurnResult): TurnMetrics {
   const m = t.milestones;
   const ref = referenceUs(t);
   const audioReceivedMs = t.audioDeltas.reduce((sum, d) => sum + d.durationMs, 0);
-  const streamMs = sinceMs(m.firstAudioUs, m.responseDoneUs);
+  // WebRTC plays in real time, so its audio ends at the last packet, after response.done.
+  const streamMs = sinceMs(m.firstAudioUs, t.media?.lastPacketUs ?? m.responseDoneUs);
   const playback = m.firstAudioUs === null ? null : simulatePlayback(t.audioDeltas, m.firstAudioUs);
   const onsetUs = m.firstAudioUs === null || t.audioOnsetMs == null ? null : onsetHeardUs(t.audioDeltas, m.firstAudioUs, t.audioOnsetMs);
   return {

@@ -7,7 +7,7 @@
  * says so), never skipped.
  */
 import type { Clock, TimerHandle } from '../../common/clock.ts';
-import type { PacedStream, Pacer, StreamHandle } from '../contract.ts';
+import type { PacedFrame, PacedStream, Pacer, StreamHandle } from '../contract.ts';
 import { createHistogram, histogramStats, recordClamped, type Histogram, type HistogramStats } from '../metrics/histogram.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 
@@ -82,8 +82,9 @@ export type RunningPacer = Pacer & {
 
 interface StreamState {
   readonly seq: number;
-  readonly stream: PacedStream;
-  readonly send: (frame: string) => void;
+  // Frames are opaque here: the pacer only passes them from nextFrame to send.
+  readonly stream: PacedStream<PacedFrame>;
+  readonly send: (frame: PacedFrame) => void;
   readonly startUs: number;
   readonly chunkUs: number;
   index: number;
@@ -170,7 +171,7 @@ export function createPacer(opts: PacerOptions): RunningPacer {
   /** Sends stream `s`'s due frame; returns the time after sending. */
   const serve = (s: StreamState, nowUs: number): number => {
     const i = s.index;
-    let frame: string | null;
+    let frame: PacedFrame | null;
     try {
       frame = s.stream.nextFrame(i);
     } catch (e) {
@@ -244,10 +245,11 @@ export function createPacer(opts: PacerOptions): RunningPacer {
   }
 
   return {
-    start(stream, send, { startUs, chunkMs }): StreamHandle {
+    start<F extends PacedFrame = string>(stream: PacedStream<F>, send: (frame: F) => void, { startUs, chunkMs }: { startUs: number; chunkMs: number }): StreamHandle {
       if (closed) throw new Error('pacer: start() after close()');
       if (!(chunkMs > 0)) throw new RangeError(`pacer: chunkMs must be > 0, got ${chunkMs}`);
-      const s: StreamState = { seq: seq++, stream, send, startUs, chunkUs: chunkMs * 1000, index: 0, deadlineUs: startUs, sent: 0, ended: false };
+      // Frames are opaque to the pacer (never inspected): erasing F here is sound.
+      const s: StreamState = { seq: seq++, stream: stream as unknown as PacedStream<PacedFrame>, send: send as (frame: PacedFrame) => void, startUs, chunkUs: chunkMs * 1000, index: 0, deadlineUs: startUs, sent: 0, ended: false };
       active.add(s);
       heap.push(s);
       arm(false);

@@ -74,6 +74,12 @@ export const TURNS_CSV_COLUMNS = [
   'transcription_seconds',
   'cost_usd',
   'cost_estimated',
+  // WebRTC turns only (empty otherwise): the received track.
+  'rtp_packets',
+  'rtp_lost',
+  'rtp_jitter_ms',
+  'rtp_max_gap_ms',
+  'barge_in_stop_ms',
 ] as const;
 
 /** Column names of sessions.csv, in order. */
@@ -102,6 +108,11 @@ export const SESSIONS_CSV_COLUMNS = [
   'cost_usd',
   'usd_per_connected_min',
   'failure',
+  // WebRTC sessions only (empty otherwise): setup phases, ms from the key request.
+  'setup_offer_posted_ms',
+  'setup_answer_ms',
+  'setup_ice_connected_ms',
+  'setup_channel_open_ms',
 ] as const;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -168,6 +179,11 @@ export function turnsCsvRows(turns: readonly TurnResult[], timeBaseUs: number | 
       get(tu, 'seconds'),
       c?.usd ?? null,
       c ? c.estimated : null,
+      t.media?.packets ?? null,
+      t.media?.lost ?? null,
+      ms3(t.media?.jitterMs),
+      ms3(t.media?.maxGapMs),
+      ms3(t.media?.bargeInStopMs),
     ]);
   }
   return rows;
@@ -209,6 +225,10 @@ export function sessionsCsvRows(sessions: readonly SessionRecord[], timeBaseUs: 
       c?.usd ?? null,
       c?.usdPerConnectedMinute ?? null,
       s.failure?.reason ?? null,
+      ms3(s.setup?.offerPostedMs),
+      ms3(s.setup?.answerMs),
+      ms3(s.setup?.iceConnectedMs),
+      ms3(s.setup?.channelOpenMs),
     ]);
   }
   return rows;

@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AudioDeltaArrival, RecoveryRecord, SessionRateLimits, SessionResult, TurnMilestones, TurnResult } from '../contract.ts';
+import type { AudioDeltaArrival, RecoveryRecord, SessionRateLimits, SessionResult, SetupPhases, TurnMediaStats, TurnMilestones, TurnResult } from '../contract.ts';
 import { ConfigError } from '../../common/errors.ts';
 import type { ConformanceReport } from '../conformance/report.ts';
 import type { RunSummary } from '../metrics/summary-types.ts';
@@ -148,6 +148,7 @@ export function toTurn(r: unknown): TurnResult | string {
   const deltas: AudioDeltaArrival[] = Array.isArray(r.audioDeltas)
     ? r.audioDeltas.filter(isObj).map((d) => ({ receivedUs: finite(d.receivedUs) ? d.receivedUs : 0, durationMs: finite(d.durationMs) ? d.durationMs : 0 }))
     : [];
+  const media = toMedia(r.media);
   return {
     sessionIndex: r.sessionIndex,
     sessionId: strOrNull(r.sessionId),
@@ -162,11 +163,39 @@ export function toTurn(r: unknown): TurnResult | string {
     milestones: Object.fromEntries(MILESTONE_KEYS.map((k) => [k, numOrNull(m[k])])) as unknown as TurnMilestones,
     audioDeltas: deltas,
     audioOnsetMs: numOrNull(r.audioOnsetMs),
+    ...(media ? { media } : {}),
     usage: isObj(r.usage) ? r.usage : null,
     transcriptionUsage: isObj(r.transcriptionUsage) ? r.transcriptionUsage : null,
     toolCalls: finite(r.toolCalls) ? r.toolCalls : 0,
     bargedIn: r.bargedIn === true,
     userSpeechMs: finite(r.userSpeechMs) ? r.userSpeechMs : 0,
+  };
+}
+
+/** A WebRTC turn's `media` record, or null when absent (WebSocket turns) or not an object. */
+function toMedia(r: unknown): TurnMediaStats | null {
+  if (!isObj(r)) return null;
+  return {
+    packets: finite(r.packets) ? r.packets : 0,
+    lost: finite(r.lost) ? r.lost : 0,
+    jitterMs: finite(r.jitterMs) ? r.jitterMs : 0,
+    maxGapMs: finite(r.maxGapMs) ? r.maxGapMs : 0,
+    playbackStartedUs: numOrNull(r.playbackStartedUs),
+    playbackStoppedUs: numOrNull(r.playbackStoppedUs),
+    lastPacketUs: numOrNull(r.lastPacketUs),
+    bargeInStopMs: numOrNull(r.bargeInStopMs),
+  };
+}
+
+/** A WebRTC session's `setup` record, or null. */
+function toSetup(r: unknown): SetupPhases | null {
+  if (!isObj(r)) return null;
+  return {
+    offerPostedMs: numOrNull(r.offerPostedMs),
+    answerMs: numOrNull(r.answerMs),
+    iceConnectedMs: numOrNull(r.iceConnectedMs),
+    channelOpenMs: numOrNull(r.channelOpenMs),
+    sessionCreatedMs: numOrNull(r.sessionCreatedMs),
   };
 }
 
@@ -206,6 +235,8 @@ export function toSession(r: unknown): SessionRecord | string {
   };
   if (Array.isArray(r.recoveries)) out.recoveries = r.recoveries.map(toRecovery).filter((x): x is RecoveryRecord => x !== null);
   if (finite(r.conformanceFindings)) out.conformanceFindings = r.conformanceFindings;
+  const setup = toSetup(r.setup);
+  if (setup) out.setup = setup;
   if (finite(r.startedUs)) out.startedUs = r.startedUs;
   if (finite(r.endedUs)) out.endedUs = r.endedUs;
   // Rate limits (issue 20): kept when the three lists are there; the runner wrote them, so shape only.

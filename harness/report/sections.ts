@@ -124,6 +124,14 @@ const METRIC_ROWS: [keyof ReportData['summary']['metrics'], string, number][] = 
   ['connect_ms', 'Connect (ms)', 1],
   ['configure_ms', 'Configure (ms)', 1],
   ['audio_rtf', 'Audio real-time factor (×)', 2],
+  // WebRTC runs only.
+  ['setup_offer_posted_ms', 'Setup: offer posted (ms)', 1],
+  ['setup_answer_ms', 'Setup: answer (ms)', 1],
+  ['setup_ice_connected_ms', 'Setup: ICE connected (ms)', 1],
+  ['setup_channel_open_ms', 'Setup: channel open (ms)', 1],
+  ['rtp_jitter_ms', 'RTP jitter (ms)', 1],
+  ['rtp_max_gap_ms', 'RTP longest gap (ms)', 1],
+  ['barge_in_stop_ms', 'Barge-in to audio stop (ms)', 1],
 ];
 
 /** Latency: TTFA curves, the per-metric table, by turn, breakdown. */

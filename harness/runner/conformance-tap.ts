@@ -10,6 +10,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { SessionPlan } from '../contract.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
 import type { SessionEventContext } from '../session/driver.ts';
+import type { MediaPath } from '../transport/media.ts';
 import type { CloseListener, MessageListener, Transport } from '../transport/transport.ts';
 
 /** A finding with the session and connection it came from. */
@@ -65,6 +66,10 @@ class TappedTransport implements Transport {
 
   get bufferedBytes(): number {
     return this.inner.bufferedBytes;
+  }
+
+  get media(): MediaPath | undefined {
+    return this.inner.media;
   }
 }
 

@@ -91,6 +91,7 @@ export function buildSessionPlan(scenario: ResolvedScenario, index: number, effo
     turns,
     turnTimeoutMs: scenario.timeouts.turnMs,
     connectTimeoutMs: scenario.timeouts.connectMs,
+    transport: scenario.transport,
     ...(scenario.outputLanguage !== null ? { translationOutputLanguage: scenario.outputLanguage } : {}),
   };
   return plan;

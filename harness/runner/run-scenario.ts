@@ -35,6 +35,7 @@ import { clipIdsNeeded, sessionEfforts } from './plans.ts';
 import { NOT_STARTED } from './session-pool.ts';
 import { startShard, type AbortReason, type ShardResult, type ShardSink, type ShardSpec } from './shard.ts';
 import { resolveTarget, sessionUrl } from './target.ts';
+import { opusClipOf } from '../audio/opus-clip.ts';
 import { spawnWorkerShards } from './worker-pool.ts';
 
 /** Options of {@link runScenario}. */
@@ -250,6 +251,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       corpusIds,
       conformance: opts.conformance ?? true,
     };
+    // WebRTC: each clip's Opus packets are encoded now, before the run's clock starts (workers get
+    // a copy), so no session starts late for it and no stream waits on it.
+    if (scenario.transport === 'webrtc') for (const clip of clips.values()) opusClipOf(clip);
     let runStartUs: number;
     if (scenario.workers > 1) {
       const workers = await spawnWorkerShards(specBase, Math.min(scenario.workers, Math.max(1, scenario.sessions)), [...clips.values()], sink);

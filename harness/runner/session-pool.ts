@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../../common/clock.ts';
 import type { Pacer, SessionPlan, SessionResult, SilenceFrame, TurnResult } from '../contract.ts';
 import { runSession } from '../session/driver.ts';
 import type { RateLimitNotice } from '../session/rate-limit-log.ts';
+import { WebRtcTransport } from '../transport/webrtc-transport.ts';
 import { WsTransport } from '../transport/ws-transport.ts';
 import type { Transport } from '../transport/transport.ts';
 import { SessionConformance, type RunFinding } from './conformance-tap.ts';
@@ -152,7 +153,7 @@ export class SessionPool {
     const list: Transport[] = [];
     this.transports.set(s.plan.index, list);
     const conformance = this.opts.conformance === false ? null : new SessionConformance(s.plan, clock);
-    const make = this.opts.transportFactory ?? ((plan: SessionPlan) => new WsTransport({ url: plan.url, headers: plan.headers, clock, handshakeTimeoutMs: plan.connectTimeoutMs }));
+    const make = this.opts.transportFactory ?? ((plan: SessionPlan) => defaultTransport(plan, clock));
     const transportFactory = (plan: SessionPlan): Transport => {
       const raw = countOpen(make(plan), this.connected);
       if (this.aborted) queueMicrotask(() => raw.close(1000, 'OK'));
@@ -202,6 +203,14 @@ export class SessionPool {
   }
 }
 
+/** The plan's transport: a WebSocket, or a WebRTC call (`plan.transport`), to `plan.url` with `plan.headers`. */
+export function defaultTransport(plan: SessionPlan, clock: Clock): Transport {
+  if (plan.transport === 'webrtc') {
+    return new WebRtcTransport({ url: plan.url, headers: plan.headers, model: plan.model, clock, handshakeTimeoutMs: plan.connectTimeoutMs });
+  }
+  return new WsTransport({ url: plan.url, headers: plan.headers, clock, handshakeTimeoutMs: plan.connectTimeoutMs });
+}
+
 /** The transport, counting itself in `counter.n` from a successful upgrade until it closes. */
 function countOpen(raw: Transport, counter: { n: number }): Transport {
   let open = false;
@@ -227,5 +236,6 @@ function countOpen(raw: Transport, counter: { n: number }): Transport {
     get bufferedBytes() {
       return raw.bufferedBytes;
     },
+    media: raw.media,
   };
 }

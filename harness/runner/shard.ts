@@ -8,6 +8,7 @@ import type { RateLimitNotice } from '../session/rate-limit-log.ts';
 import type { Clock } from '../../common/clock.ts';
 import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
 import { silenceFrame } from '../audio/prepare-clip.ts';
+import { opusClipOf } from '../audio/opus-clip.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import { failureErrorKey } from '../metrics/summary-failures.ts';
 import { startEventLoopMonitor, type EventLoopReport } from '../metrics/self-check.ts';
@@ -114,6 +115,10 @@ export function startShard(spec: ShardSpec, sink: ShardSink, deps: ShardDeps): S
   /** Sessions with a turn the harness's own close cut short. */
   const cutShort = new Set<number>();
   const silence = silenceFrame(scenario.wireFormat, scenario.chunkMs);
+  // WebRTC: every clip's Opus packets are ready before any session streams (encoding inside a
+  // running session would hold up every other session's frames). runScenario and the worker pool
+  // have encoded them already; this only covers other callers of startShard.
+  if (scenario.transport === 'webrtc') for (const clip of deps.clips.values()) opusClipOf(clip);
   const monitor = startEventLoopMonitor({ clock: deps.clock, stallThresholdMs: scenario.pacing.stallBudgetMs });
   const pool = new SessionPool({
     sessions,

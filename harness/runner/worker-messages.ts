@@ -3,6 +3,7 @@
  * cloneable; recorder histograms travel as compressed HDR (base64) and are ADDED on arrival.
  */
 import type { PreparedClip, SessionResult, TurnResult } from '../contract.ts';
+import type { OpusClip } from '../audio/opus-clip.ts';
 import type { RecorderSnapshot } from '../metrics/recorder.ts';
 import type { EventLoopReport } from '../metrics/self-check.ts';
 import type { TurnMetrics } from '../metrics/turn-metrics.ts';
@@ -19,6 +20,8 @@ export interface WorkerInit {
    * decoding and resampling them again in every worker would take seconds of CPU).
    */
   readonly clips: readonly PreparedClip[];
+  /** WebRTC runs: each clip's Opus packets by clip id, encoded once by the main thread. */
+  readonly opusClips?: Readonly<Record<string, OpusClip>>;
 }
 
 /** Main → worker. */

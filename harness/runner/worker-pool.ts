@@ -4,6 +4,7 @@
  * from the workers' messages and adds their recorder snapshots (histograms are added, never
  * percentiles averaged).
  */
+import { opusClipOf } from '../audio/opus-clip.ts';
 import { Worker } from 'node:worker_threads';
 import type { PreparedClip } from '../contract.ts';
 import { Recorder, type RecorderSnapshot } from '../metrics/recorder.ts';
@@ -68,8 +69,11 @@ export async function spawnWorkerShards(
   const workers: Worker[] = [];
   const results: Promise<{ snapshot: RecorderSnapshot; pacer: PacerStats; eventLoop: EventLoopReport }>[] = [];
   const ready: Promise<void>[] = [];
+  // WebRTC: the clips' Opus packets are encoded here, once for the run, and copied to every worker
+  // (encoding them again per worker would cost seconds of CPU before any session starts).
+  const opusClips = spec.scenario.transport === 'webrtc' ? Object.fromEntries(clips.map((c) => [c.id, opusClipOf(c)])) : null;
   for (let w = 0; w < n; w++) {
-    const init: WorkerInit = { spec: { ...spec, sessionIndices: roundRobin(spec.sessionIndices, n, w) }, clips };
+    const init: WorkerInit = { spec: { ...spec, sessionIndices: roundRobin(spec.sessionIndices, n, w) }, clips, ...(opusClips ? { opusClips } : {}) };
     const worker = new Worker(ENTRY, { workerData: init });
     workers.push(worker);
     let markReady!: () => void;

@@ -7,7 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { monotonicClock } from '../../common/clock.ts';
 import { startShard } from './shard.ts';
+import { adoptOpusClip } from '../audio/opus-clip.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-messages.ts';
+
+// @evan/opus's native addon crashed the process (SIGSEGV) when `--workers` threads that had used
+// it ended (`rth run --transport webrtc --workers 2`, Node 22, x64 Linux); its WASM build, chosen
+// by this variable when the module is first loaded (lazily, by common/audio/opus.ts), does not.
+// Worker threads have their own copy of the environment: the main thread keeps the native addon.
+process.env['OPUS_FORCE_WASM'] ??= '1';
 
 const port = parentPort;
 if (!port) throw new Error('harness/runner/worker.ts must run in a worker thread');
@@ -16,6 +23,11 @@ const post = (m: FromWorker): void => port.postMessage(m);
 async function main(init: WorkerInit): Promise<void> {
   const { spec } = init;
   const clips = new Map(init.clips.map((c) => [c.id, c]));
+  // The main thread's Opus encoding of each clip, adopted for this thread's copy of the clip.
+  for (const c of init.clips) {
+    const packets = init.opusClips?.[c.id];
+    if (packets) adoptOpusClip(c, packets);
+  }
   let early: ToWorker | null = null;
   const runStartUs = await new Promise<number>((resolve) => {
     const onStart = (m: ToWorker): void => {

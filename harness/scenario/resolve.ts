@@ -45,6 +45,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   efforts: '--efforts',
   seed: '--seed',
   chunk_ms: '--chunk-ms',
+  transport: '--transport',
   workers: '--workers',
   out: '--out',
   'mock.priority': '--mock-priority',
@@ -94,6 +95,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   }
   if (o.seed !== undefined) set('seed', flagValue(o.seed));
   if (o.chunkMs !== undefined) set('chunk_ms', flagValue(o.chunkMs));
+  if (o.transport !== undefined) set('transport', o.transport.trim());
   if (o.workers !== undefined) set('workers', flagValue(o.workers));
   if (o.out !== undefined) set('out', o.out);
   // Flags for fields inside a mapping are merged into the file's mapping; a section that is not
@@ -188,6 +190,13 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     if (f.barge_in !== null) add(['barge_in'], `barge-in applies to kind realtime only, got kind ${kind}`);
   }
   if (f.output_language !== undefined && kind !== 'translation') add(['output_language'], `applies to kind translation only, got kind ${kind}`);
+  if (f.transport === 'webrtc') {
+    // A browser's call: Opus RTP in 20 ms packets carries the audio, so the WebSocket audio
+    // settings cannot apply; and the calls endpoint serves realtime sessions.
+    if (kind !== 'realtime') add(['transport'], `webrtc applies to kind realtime only, got kind ${kind}`);
+    if (f.audio_format !== 'pcm16') add(['audio_format'], `expected pcm16 with transport webrtc (the audio travels as Opus; clips are encoded from PCM16), got ${f.audio_format}`);
+    if (f.chunk_ms !== 20) add(['chunk_ms'], `expected 20 with transport webrtc (Opus RTP packets are 20 ms), got ${f.chunk_ms}`);
+  }
 
   let latencyProfilePath: string | null = null;
   if (f.mock.latency_profile !== undefined) {
@@ -218,6 +227,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     turnDetection,
     turnMode: turnDetection.type,
     chunkMs: f.chunk_ms,
+    transport: f.transport,
     audioFormat: f.audio_format,
     wireFormat: toWireFormat(f.audio_format),
     efforts,

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
 import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_KINDS } from '../transport/kinds.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
 export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;
@@ -152,6 +153,7 @@ export const scenarioFileSchema = z.strictObject({
   think_time_ms: thinkTimeSchema.default(1000),
   turn_detection: turnDetectionSchema.optional(),
   chunk_ms: z.number().int().min(5).max(1000).default(20),
+  transport: z.enum(TRANSPORT_KINDS, { error: `expected one of ${TRANSPORT_KINDS.join(', ')}` }).default(DEFAULT_TRANSPORT),
   audio_format: z.enum(['pcm16', 'pcmu', 'pcma']).default('pcm16'),
   efforts: z.array(effortKey).min(1).superRefine(noDuplicates('effort', (e) => e)).optional(),
   voice: z.string().min(1).default('marin'),

@@ -4,6 +4,7 @@
  */
 import type { ScriptedTool, TurnMode, WireAudioFormat } from '../contract.ts';
 import type { EffortKey, MockPriority, SloSpec } from './schema.ts';
+import type { TransportKind } from '../transport/kinds.ts';
 
 export type { EffortKey, SloSpec } from './schema.ts';
 
@@ -107,6 +108,11 @@ export interface ResolvedScenario {
   turnMode: TurnMode;
   /** Duration of one append frame, ms. Default 20. */
   chunkMs: number;
+  /**
+   * How sessions reach the target (`transport`, `--transport`): `websocket` (default) or `webrtc`
+   * (a browser's path: ephemeral key, SDP offer to `/v1/realtime/calls`, Opus RTP, `oai-events`).
+   */
+  transport: TransportKind;
   audioFormat: AudioFormatName;
   /** `audioFormat` as `session.audio.input.format`. */
   wireFormat: WireAudioFormat;
@@ -154,6 +160,8 @@ export interface ScenarioOverrides {
   seed?: string | number;
   /** `--chunk-ms N`. */
   chunkMs?: string | number;
+  /** `--transport websocket|webrtc` (sets `transport`). */
+  transport?: string;
   /** `--workers N`. */
   workers?: string | number;
   /** `--out DIR` (relative to the working directory). */

@@ -21,6 +21,11 @@ export interface BargeInHost {
   readonly builder: ClientEventBuilder;
   /** Manual turns cancel the response themselves. */
   readonly manual: boolean;
+  /**
+   * The server truncates the assistant item itself (WebRTC: it knows what was played), so no
+   * `conversation.item.truncate` is sent. Default false (WebSocket: the client must).
+   */
+  readonly serverTruncates?: boolean;
   /** Whether the turn has a successor that may start now. */
   canStartSuccessor(t: TurnTracker): boolean;
   /** Starts speaking the successor's clip now (its turn begins). */
@@ -67,7 +72,7 @@ export function bargeIn(t: TurnTracker, host: BargeInHost): void {
   const cut = t.playback!.stop(host.clock.nowUs());
   t.bargedIn = true;
   host.startSuccessor(t);
-  if (cut) host.send(host.builder.truncate(cut.itemId, cut.audioEndMs));
+  if (cut && !host.serverTruncates) host.send(host.builder.truncate(cut.itemId, cut.audioEndMs));
   if (t.awaitingBargeIn) {
     host.end(t, 'completed', null);
     return;

@@ -119,7 +119,8 @@ export class Connection {
       this.cancelWaits();
       if (outcome === 'timeout') {
         this.transport.close(1000, 'OK');
-        this.failure = { kind: 'connect_timeout', detail: 'connect_timeout', reason: `the WebSocket upgrade did not complete within ${timeoutMs} ms (timeouts.connect_ms)` };
+        const what = this.transport.media ? 'the WebRTC setup (key, offer, ICE, DTLS, channel)' : 'the WebSocket upgrade';
+        this.failure = { kind: 'connect_timeout', detail: 'connect_timeout', reason: `${what} did not complete within ${timeoutMs} ms (timeouts.connect_ms)` };
       } else if (outcome instanceof TransportError) {
         const detail = outcome.httpStatus !== null ? `http_${outcome.httpStatus}` : (outcome.errno ?? outcome.code);
         this.failure = { kind: 'connect_failed', detail, reason: outcome.message };

@@ -18,7 +18,9 @@ import type { Transport } from '../transport/transport.ts';
 import { Connection } from './connection.ts';
 import { ConversationHistory } from './history.ts';
 import { RateLimitLog, type RateLimitNotice } from './rate-limit-log.ts';
-import { Microphone } from './microphone.ts';
+import { Microphone, type AnyMicrophone } from './microphone.ts';
+import type { SetupPhases } from '../contract.ts';
+import { callMicrophone, setupPhases } from './call-audio.ts';
 import { faultOfClose, reconnectDelayMs, RecoveryLog, resolveRecoveryPolicy, seededRandom, type RecoveryPolicy } from './recovery.ts';
 import type { SessionHost } from './session-host.ts';
 import { TranslationEngine } from './translation.ts';
@@ -96,7 +98,9 @@ class SessionDriver implements SessionHost {
   private readonly silenceFrame: string;
   private readonly connections: Connection[] = [];
   private live: Connection | null = null;
-  private microphone: Microphone | null = null;
+  private microphone: AnyMicrophone | null = null;
+  /** WebRTC: setup phases of the first connection that opened. */
+  private setup: SetupPhases | null = null;
   private connectMs: number | null = null;
   private configureMs: number | null = null;
   private lastSessionId: string | null = null;
@@ -165,7 +169,7 @@ class SessionDriver implements SessionHost {
     if (this.live?.isOpen) this.live.send(event);
   }
 
-  mic(): Microphone | null {
+  mic(): AnyMicrophone | null {
     return this.microphone;
   }
 
@@ -287,14 +291,26 @@ class SessionDriver implements SessionHost {
     this.configureMs ??= configureMs;
     this.live = conn;
     const translation = this.plan.kind === 'translation';
-    this.microphone = new Microphone({
-      pacer: this.deps.pacer,
-      clock: this.clock,
-      send: (frame) => conn.sendFrame(frame),
-      silenceFrame: this.silenceFrame,
-      chunkMs: this.plan.chunkMs,
-      framesOf: translation ? (clip) => translationFramesOf(clip.frames) : undefined,
-    });
+    const media = conn.transport.media;
+    if (media) {
+      // WebRTC: the microphone is the call's audio track. Each clip's Opus packets are encoded
+      // once per thread and shared; silence keeps flowing between turns, as from a browser.
+      this.setup ??= setupPhases(media.setup, conn.connectStartUs, connectMs);
+      const engine = this.engine;
+      media.onAudio((audio) => {
+        if (conn === this.live && engine instanceof TurnEngine) engine.receiveAudio(audio);
+      });
+      this.microphone = callMicrophone(media, this.deps.pacer, this.clock);
+    } else {
+      this.microphone = new Microphone({
+        pacer: this.deps.pacer,
+        clock: this.clock,
+        send: (frame) => conn.sendFrame(frame),
+        silenceFrame: this.silenceFrame,
+        chunkMs: this.plan.chunkMs,
+        framesOf: translation ? (clip) => translationFramesOf(clip.frames) : undefined,
+      });
+    }
     // A real microphone never stops: VAD and translation sessions stream from now on.
     if (translation || this.plan.turnMode !== 'manual') this.microphone.startContinuous();
     return true;
@@ -407,6 +423,7 @@ class SessionDriver implements SessionHost {
       connectMs: this.connectMs,
       configureMs: this.configureMs,
       connectedMs: this.connections.reduce((sum, c) => sum + c.connectedMs(now), 0),
+      ...(this.setup ? { setup: this.setup } : {}),
       turnsCompleted: this.turnsCompleted,
       turnsFailed: this.turnsFailed,
       outcome: this.outcome,

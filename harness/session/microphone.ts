@@ -7,7 +7,7 @@
  * - One-shot (manual turns): a stream per clip that ends after its last frame.
  */
 import type { Clock } from '../../common/clock.ts';
-import type { Pacer, PreparedClip, StreamHandle } from '../contract.ts';
+import type { PacedFrame, Pacer, PreparedClip, StreamHandle } from '../contract.ts';
 
 /** What the driver learns about one spoken clip (stamps are the pacer's `sentUs`). */
 export interface SpeakHandlers {
@@ -19,21 +19,29 @@ export interface SpeakHandlers {
   onClipEnd?(sentUs: number): void;
 }
 
-/** Options of {@link Microphone}. */
-export interface MicrophoneOptions {
+/**
+ * Options of {@link Microphone}. `F` is the frame type: a prebuilt append frame (WebSocket, the
+ * default) or an Opus packet (WebRTC, sent as RTP by the transport's media path).
+ */
+export interface MicrophoneOptions<F extends PacedFrame = string> {
   pacer: Pacer;
   clock: Clock;
   /** Writes one frame to the connection. */
-  send: (frame: string) => void;
+  send: (frame: F) => void;
   /** A prebuilt silence frame of `chunkMs`. */
-  silenceFrame: string;
+  silenceFrame: F;
   chunkMs: number;
-  /** Maps a clip's frames before sending (translation sessions rewrite the event type). Default identity. */
-  framesOf?: (clip: PreparedClip) => readonly string[];
+  /**
+   * A clip's frames (translation sessions rewrite the event type; WebRTC sessions send the clip's
+   * shared Opus packets). Default: `clip.frames` (only valid when `F` is string).
+   */
+  framesOf?: (clip: PreparedClip) => readonly F[];
+  /** Index of the frame carrying the clip's last speech sample. Default `clip.speechEndFrameIndex`. */
+  speechEndIndexOf?: (clip: PreparedClip) => number;
 }
 
-interface Speech {
-  frames: readonly string[];
+interface Speech<F extends PacedFrame> {
+  frames: readonly F[];
   speechEndIndex: number;
   atUs: number;
   handlers: SpeakHandlers;
@@ -42,13 +50,13 @@ interface Speech {
 }
 
 /** Feeds one connection's audio. */
-export class Microphone {
+export class Microphone<F extends PacedFrame = string> {
   private handle: StreamHandle | null = null;
   private startUs = 0;
-  private current: Speech | null = null;
-  private pending: Speech | null = null;
+  private current: Speech<F> | null = null;
+  private pending: Speech<F> | null = null;
 
-  constructor(private readonly opts: MicrophoneOptions) {}
+  constructor(private readonly opts: MicrophoneOptions<F>) {}
 
   /** Whether a clip is being streamed (or is due to start). */
   get speaking(): boolean {
@@ -111,13 +119,14 @@ export class Microphone {
     h?.stop();
   }
 
-  private speech(clip: PreparedClip, handlers: SpeakHandlers, atUs: number): Speech {
-    const frames = this.opts.framesOf ? this.opts.framesOf(clip) : clip.frames;
-    const speechEndIndex = Math.min(Math.max(0, clip.speechEndFrameIndex), frames.length - 1);
+  private speech(clip: PreparedClip, handlers: SpeakHandlers, atUs: number): Speech<F> {
+    const frames = this.opts.framesOf ? this.opts.framesOf(clip) : (clip.frames as readonly unknown[] as readonly F[]);
+    const end = this.opts.speechEndIndexOf ? this.opts.speechEndIndexOf(clip) : clip.speechEndFrameIndex;
+    const speechEndIndex = Math.min(Math.max(0, end), frames.length - 1);
     return { frames, speechEndIndex, atUs, handlers, startSlot: -1 };
   }
 
-  private frameForSlot(i: number, deadlineUs: number): string {
+  private frameForSlot(i: number, deadlineUs: number): F {
     if (!this.current && this.pending && this.pending.atUs <= deadlineUs) {
       this.current = this.pending;
       this.pending = null;
@@ -144,3 +153,6 @@ export class Microphone {
     }
   }
 }
+
+/** A microphone of any frame type, as the turn engines drive it (no method depends on the frame type). */
+export type AnyMicrophone = Pick<Microphone<PacedFrame>, 'speaking' | 'startContinuous' | 'speak' | 'cancelPending' | 'playOnce' | 'stop'>;

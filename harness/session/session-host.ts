@@ -6,7 +6,7 @@
 import type { Clock } from '../../common/clock.ts';
 import type { SessionPlan, TurnResult } from '../contract.ts';
 import type { ClientEventBuilder } from '../protocol/client-events.ts';
-import type { Microphone } from './microphone.ts';
+import type { AnyMicrophone } from './microphone.ts';
 import type { RecoveryLog, RecoveryPolicy } from './recovery.ts';
 import type { TurnContext, TurnTracker } from './turn-tracker.ts';
 
@@ -20,7 +20,7 @@ export interface SessionHost {
   /** Sends a client event on the current connection (dropped when none is open). */
   send(event: object): void;
   /** The current connection's microphone, or null between connections. */
-  mic(): Microphone | null;
+  mic(): AnyMicrophone | null;
   /** Whether a connection is open. */
   connected(): boolean;
   /** Whether new turns may start (false once `stopNewTurns` resolved). */

@@ -19,6 +19,8 @@ import type { TurnStatus } from '../contract.ts';
 import { bytesPerMs } from '../protocol/client-events.ts';
 import type { ParsedEvent } from '../protocol/server-events.ts';
 import { armBargeIn, deferEndForBargeIn, type BargeInHost } from './barge-in.ts';
+import { mediaOf, MediaTurns } from './media-turns.ts';
+import type { ReceivedAudio } from '../transport/media.ts';
 import { base64AudioMs } from './playback.ts';
 import { rateLimitBackoffMs } from './recovery.ts';
 import { obj, str, type SessionHost } from './session-host.ts';
@@ -41,18 +43,34 @@ export class TurnEngine {
   private readonly outBytesPerMs: number;
   private readonly onsetOptions: OnsetOptions;
   private readonly bargeHost: BargeInHost;
+  /** WebRTC sessions: received audio and playback events (media-turns.ts); null on WebSocket. */
+  private readonly media: MediaTurns | null;
 
   constructor(private readonly host: SessionHost) {
     this.manual = host.plan.turnMode === 'manual';
     this.responds = host.plan.kind === 'realtime';
     this.outBytesPerMs = bytesPerMs(host.plan.format);
-    this.onsetOptions = onsetOptionsFor(host.plan.format);
+    const webrtc = host.plan.transport === 'webrtc';
+    // WebRTC audio is decoded from Opus at 48 kHz whatever the session's wire format.
+    this.onsetOptions = webrtc ? { encoding: 'pcm16le', sampleRateHz: 48_000 } : onsetOptionsFor(host.plan.format);
+    this.media = webrtc
+      ? new MediaTurns({
+          byResponse: (id) => this.byResponse.get(id) ?? null,
+          openTurns: () => this.open,
+          end: (t, status, code) => this.end(t, status, code),
+          audio: (t, audio) => this.mediaAudio(t, audio),
+        })
+      : null;
     this.bargeHost = {
       clock: host.clock,
       builder: host.builder,
       manual: this.manual,
+      serverTruncates: webrtc,
       canStartSuccessor: (t) => host.mayStartTurns() && host.connected() && t.turnIndex < host.plan.turns.length && this.nextTurn === t.turnIndex,
-      startSuccessor: () => (this.preStarted = this.startNext()),
+      startSuccessor: (t) => {
+        this.preStarted = this.startNext();
+        if (webrtc) mediaOf(t).bargeSuccessor = this.preStarted;
+      },
       send: (e) => host.send(e),
       end: (t, status, code) => this.end(t, status, code),
     };
@@ -130,6 +148,19 @@ export class TurnEngine {
     return lost.length;
   }
 
+  /** WebRTC: one packet of the remote audio track (the driver forwards the live call's packets). */
+  receiveAudio(audio: ReceivedAudio): void {
+    this.media?.packet(audio);
+  }
+
+  /** A packet attributed to turn `t`: first audio, arrivals, onset, barge-in. */
+  private mediaAudio(t: TurnTracker, audio: ReceivedAudio): void {
+    t.audioDelta(t.openResponseId ?? t.responseIds[t.responseIds.length - 1] ?? '', audio.receivedUs, audio.durationMs, null);
+    // Decodes only until the turn's speech onset is found, as the WebSocket path does.
+    if (t.audioOnsetMs === null) t.detectOnsetSamples(audio.decode(), this.onsetOptions);
+    armBargeIn(t, this.bargeHost);
+  }
+
   /** Handles one server event of the current connection. */
   dispatch(p: ParsedEvent): void {
     if (p.kind !== 'known') return;
@@ -196,6 +227,11 @@ export class TurnEngine {
       }
       case 'error':
         return this.error(obj(e, 'error') ?? {});
+      case 'output_audio_buffer.started':
+        return this.media?.started(str(e, 'response_id'), us);
+      case 'output_audio_buffer.stopped':
+      case 'output_audio_buffer.cleared':
+        return this.media?.stopped(str(e, 'response_id'), us);
       default:
         return;
     }
@@ -205,6 +241,21 @@ export class TurnEngine {
   end(t: TurnTracker, status: TurnStatus, errorCode: string | null): void {
     if (t.finished) return;
     const clock = this.host.clock;
+    if (this.media?.deferEnd(t, status, errorCode)) {
+      // The assistant is still talking (WebRTC plays in real time): the turn ends when its audio
+      // stops, or, if the server never says so, after the turn timeout with the status it had.
+      if (t.timeoutTimer !== null) clock.clearTimeout(t.timeoutTimer);
+      t.timeoutTimer = clock.setTimeout(() => {
+        t.timeoutTimer = null;
+        const m = t.media!;
+        const pending = m.pendingEnd ?? { status, errorCode };
+        m.pendingEnd = null;
+        m.waitedOut = true;
+        this.end(t, pending.status, pending.errorCode);
+      }, this.host.plan.turnTimeoutMs);
+      return;
+    }
+    this.media?.forget(t);
     for (const timer of [t.timeoutTimer, t.bargeTimer, t.retryTimer]) if (timer !== null) clock.clearTimeout(timer);
     t.timeoutTimer = t.bargeTimer = t.retryTimer = null;
     if (t.recovery) {

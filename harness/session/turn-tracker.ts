@@ -6,6 +6,7 @@
 import { OnsetDetector, type OnsetOptions } from '../../common/audio/onset.ts';
 import type { TimerHandle } from '../../common/clock.ts';
 import type { AudioDeltaArrival, PlannedTurn, TurnMilestones, TurnResult, TurnStatus } from '../contract.ts';
+import type { TurnMedia } from './media-turns.ts';
 import type { OpenRecovery } from './recovery.ts';
 import { PlaybackSimulator } from './playback.ts';
 
@@ -55,6 +56,8 @@ export class TurnTracker {
   audioOnsetMs: number | null = null;
   /** Detector of {@link audioOnsetMs}, created at the first delta, dropped once the onset is found. */
   private onset: OnsetDetector | null = null;
+  /** WebRTC turns: the received track's state (media-turns.ts); null on WebSocket turns. */
+  media: TurnMedia | null = null;
   usage: Record<string, unknown> | null = null;
   transcriptionUsage: Record<string, unknown> | null = null;
   toolCalls = 0;
@@ -126,6 +129,19 @@ export class TurnTracker {
     }
   }
 
+  /**
+   * As {@link detectOnset}, for decoded samples (WebRTC: each received packet's 48 kHz PCM, in
+   * arrival order; a packet that failed to decode is skipped).
+   */
+  detectOnsetSamples(samples: Int16Array | null, options: OnsetOptions): void {
+    if (this.audioOnsetMs !== null || samples === null) return;
+    const d = (this.onset ??= new OnsetDetector(options));
+    if (d.pushSamples(samples)) {
+      this.audioOnsetMs = d.onsetMs;
+      this.onset = null;
+    }
+  }
+
   /** Stamps first text (once) and keeps the text for history. */
   textDelta(receivedUs: number, delta: string): void {
     if (this.milestones.firstTextUs === null) this.milestones.firstTextUs = receivedUs;
@@ -161,6 +177,7 @@ export class TurnTracker {
       milestones: { ...this.milestones },
       audioDeltas: this.audioDeltas,
       audioOnsetMs: this.audioOnsetMs,
+      ...(this.media ? { media: this.media.stats() } : {}),
       usage: this.usage,
       transcriptionUsage: this.transcriptionUsage,
       toolCalls: this.toolCalls,
@@ -183,6 +200,7 @@ export class TurnTracker {
     this.audioDeltas.length = 0;
     this.audioOnsetMs = null;
     this.onset = null;
+    this.media = null;
     this.assistantText = '';
     this.openResponseId = null;
     this.pendingCalls = [];

@@ -3,6 +3,7 @@
  * receive times. It knows nothing about event types; the session driver is where frames become
  * events. Implementations: {@link WsTransport} (real sockets) and {@link ScriptedTransport} (tests).
  */
+import type { MediaPath } from './media.ts';
 
 /** Called for every inbound frame with the transport's receive stamp (µs, injected clock). */
 export type MessageListener = (raw: string | Buffer, receivedUs: number) => void;
@@ -24,6 +25,11 @@ export interface Transport {
   onClose(cb: CloseListener): void;
   /** Bytes queued in the socket but not yet written (back-pressure signal). */
   readonly bufferedBytes: number;
+  /**
+   * The audio path when audio travels outside the text frames (WebRTC: RTP on the call's track);
+   * absent (undefined) for WebSocket, where audio is in the frames. Wrappers pass it through.
+   */
+  readonly media?: MediaPath | undefined;
 }
 
 /** Why a connection could not be opened. */

@@ -4,7 +4,7 @@
  * advances the clock. No sockets, no sleeps.
  */
 import type { ManualClock } from '../../common/clock.ts';
-import type { PacedStream, Pacer, PreparedClip, SessionPlan, StreamHandle } from '../../harness/contract.ts';
+import type { PacedFrame, PacedStream, Pacer, PreparedClip, SessionPlan, StreamHandle } from '../../harness/contract.ts';
 import { ScriptedTransport, type ScriptedServerContext } from '../../harness/transport/scripted-transport.ts';
 
 /** base64 of "SPEECH" marks a speech frame; "AAAA" is silence. */
@@ -58,7 +58,7 @@ export function makePlan(over: Partial<SessionPlan> = {}): SessionPlan {
 export class TestPacer implements Pacer {
   started = 0;
   constructor(private readonly clock: ManualClock) {}
-  start(stream: PacedStream, send: (frame: string) => void, opts: { startUs: number; chunkMs: number }): StreamHandle {
+  start<F extends PacedFrame = string>(stream: PacedStream<F>, send: (frame: F) => void, opts: { startUs: number; chunkMs: number }): StreamHandle {
     this.started += 1;
     const clock = this.clock;
     let i = 0;

@@ -12,6 +12,7 @@ import type { ResolvedScenario, ScenarioOverrides } from '../../scenario/types.t
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 import { costGuard, type CostGuardFlags } from './run-cost-guard.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_KINDS } from '../../transport/kinds.ts';
 
 /** Flag values as commander gives them. */
 export interface RunFlags extends CostGuardFlags {
@@ -26,6 +27,7 @@ export interface RunFlags extends CostGuardFlags {
   seed?: string;
   workers?: string;
   chunkMs?: string;
+  transport?: string;
   mockPriority?: string;
   /** `--busy-poll` sets true. */
   busyPoll?: boolean;
@@ -50,6 +52,7 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
   if (flags.seed !== undefined) overrides.seed = flags.seed;
   if (flags.workers !== undefined) overrides.workers = flags.workers;
   if (flags.chunkMs !== undefined) overrides.chunkMs = flags.chunkMs;
+  if (flags.transport !== undefined) overrides.transport = flags.transport;
   if (flags.mockPriority !== undefined) overrides.mockPriority = flags.mockPriority;
   if (flags.busyPoll !== undefined) overrides.busyPoll = flags.busyPoll;
   return loadScenario(name, overrides, { cwd });
@@ -108,6 +111,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--seed <n>', 'seed of effort assignment, clip choice, think times, arrivals')
     .option('--workers <n>', 'worker threads to spread sessions over')
     .option('--chunk-ms <n>', 'audio per append frame, ms')
+    .option('--transport <kind>', `how sessions reach the target: ${TRANSPORT_KINDS.join(' or ')} (default ${DEFAULT_TRANSPORT}; webrtc: ephemeral key, SDP offer, Opus RTP and the oai-events channel, as a browser)`)
     .option('--busy-poll', 'the harness never sleeps: frames sent and stamped within one event-loop turn, at the cost of a full core per worker (latency benchmarks on a machine with a core to spare)')
     .option('--mock-priority <p>', 'scheduling of the embedded mock: low (niceness +10, default), idle (SCHED_IDLE: most accurate stamps on an otherwise idle machine), normal')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))

@@ -1,0 +1,18 @@
+/**
+ * The ways a session reaches its target (scenario field `transport`, flag `--transport`). One list,
+ * so the schema, the flag's help and every check agree; telephony transports are added here.
+ */
+
+/** Allowed values of `transport`, the default first. */
+export const TRANSPORT_KINDS = ['websocket', 'webrtc'] as const;
+
+/** One of {@link TRANSPORT_KINDS}. */
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+
+/** Default `transport`: the WebSocket (server-to-server) path. */
+export const DEFAULT_TRANSPORT: TransportKind = 'websocket';
+
+/** Whether `value` is one of {@link TRANSPORT_KINDS}. */
+export function isTransportKind(value: unknown): value is TransportKind {
+  return typeof value === 'string' && (TRANSPORT_KINDS as readonly string[]).includes(value);
+}
