@@ -167,7 +167,7 @@ export class MockConnection implements MockSessionContext {
       return false;
     }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
-    const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    const out: WireEvent = typeof event['event_id'] === 'string' || (Object.hasOwn(event, 'event_id') && event['event_id'] === undefined) ? event : withEventId(event, this.ids.event());
     if (onWritten === undefined) {
       this.outbound(out, JSON.stringify(out));
       return true;
@@ -179,6 +179,10 @@ export class MockConnection implements MockSessionContext {
   }
 
   sendError(error: MockErrorSpec): void {
+    if (this.kind.errorEvent) {
+      this.send(this.kind.errorEvent(this, error));
+      return;
+    }
     const event: ServerEventOf<'error'> = {
       type: 'error',
       event_id: this.ids.event(),
@@ -251,6 +255,7 @@ export class MockConnection implements MockSessionContext {
   }
 
   private expire(): void {
+    if (this.kind.expire) return this.guard(null, () => this.kind.expire!(this));
     this.sendError(sessionExpired(this.maxSessionS));
     this.close(1001, sessionExpiredMessage(this.maxSessionS));
   }
