@@ -50,7 +50,7 @@ export interface ClientEventInput {
 }
 
 /** The three session kinds (§2.2–§2.5). */
-export type SessionKind = 'realtime' | 'transcription' | 'translation';
+export type SessionKind = 'realtime' | 'transcription' | 'translation' | 'live';
 
 /** Finding and rule severities: only `error` fails a run. */
 export type Severity = 'error' | 'warning' | 'info';
