@@ -2,6 +2,7 @@
  * Plain-text tables of `rth cost`: pure functions of a {@link RunCost} or {@link Projection}, so a
  * test can compare them. Every money figure carries the price card's date (`$0.1234 @2026-11-24`).
  */
+import { isLiveArmLabel } from '../scenario/arms.ts';
 import { lookupModel, type PriceCard } from './price-card.ts';
 import { DEFAULT_REASONING_TOKENS, ITEM_OVERHEAD_TOKENS, TRANSCRIPT_TEXT_TOKENS_PER_S, type Projection } from './projection.ts';
 import type { CostSummary, RunCost } from './run-cost.ts';
@@ -72,6 +73,10 @@ export function formatRunCost(cost: RunCost, source: string, warnings: readonly 
     );
   }
   const notes: string[] = [];
+  const live = cost.groups.filter((g) => isLiveArmLabel(g.effort));
+  if (live.length) {
+    notes.push(`${live.map((g) => g.effort).join(', ')}: GPT-Live sessions (no reasoning effort), priced per active minute from the usage.seconds they reported (WebSocket: no standby), beside the per-token cost of the realtime rows`);
+  }
   if (cost.estimated.responses)
     notes.push(`${cost.estimated.responses} response(s) had no usage: estimated from audio durations (user ${USER_AUDIO_TOKENS_PER_S} tok/s, assistant ${ASSISTANT_AUDIO_TOKENS_PER_S} tok/s, earlier turns' audio as input context; text and caching not modelled)`);
   if (cost.estimated.minuteSessions) notes.push(`${cost.estimated.minuteSessions} per-minute-model session(s) priced by connected minutes (no duration usage reported): estimated`);
