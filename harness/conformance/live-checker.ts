@@ -34,6 +34,7 @@ class LiveChecker implements ConformanceChecker {
   private started = false;
   private closedSeen = false;
   private closeSent = false;
+  private clientClosed = false;
   private usageSeconds = -1;
   private readonly lastStartMs = new Map<string, number>();
   private result: Finding[] | undefined;
@@ -92,10 +93,15 @@ class LiveChecker implements ConformanceChecker {
     }
   }
 
+  onClientClose(): void {
+    this.clientClosed = true;
+  }
+
   onClose(code: number, _reason: string): void {
     if (this.result) return;
-    // An abnormal close (1006) is a lost connection, not a server that skipped finalization.
-    if (this.closeSent && !this.closedSeen && code !== 1006) this.report('LIVE-CLOSE-002', `the socket closed ${code} after session.close without session.closed`, NO_EVENT);
+    // An abnormal close (1006) is a lost connection and a client's own close cuts the wait short:
+    // neither is a server that skipped finalization.
+    if (this.closeSent && !this.closedSeen && !this.clientClosed && code !== 1006) this.report('LIVE-CLOSE-002', `the socket closed ${code} after session.close without session.closed`, NO_EVENT);
   }
 
   finish(): Finding[] {
