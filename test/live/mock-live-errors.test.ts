@@ -105,3 +105,50 @@ describe('mock Live door', () => {
     expect(await c.closed).toBe(1000);
   });
 });
+
+describe('mock Live door: expiry and injected failures', () => {
+  it('ends a session at its cap with session.closed{reason:"expired"} and close 1000', async () => {
+    const capped = await startMockServer({ seed: 5, latencyScale: 0.02, maxSessionS: 0.3 });
+    try {
+      const ws = new WebSocket(`${capped.url}/v1/live/sessions`, { headers: { Authorization: 'Bearer sk-test' } });
+      const events: Record<string, unknown>[] = [];
+      ws.on('message', (d) => events.push(JSON.parse(String(d)) as Record<string, unknown>));
+      const code = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'session.start', session: { model: 'gpt-live-1' } }));
+      expect(await code).toBe(1000);
+      expect(events.map((e) => e.type)).toEqual(['session.started', 'session.closed']);
+      expect(events[1]).toMatchObject({ reason: 'expired', session: { status: 'active' }, usage: { seconds: 0 } });
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('answers an injected server_error fault at the end of a user turn with a Live-shaped error and no answer', async () => {
+    const faulty = await startMockServer({ seed: 6, latencyScale: 0.02, faults: ['server_error:p=1'], toolPlan: 'never' });
+    try {
+      const ws = new WebSocket(`${faulty.url}/v1/live/sessions`, { headers: { Authorization: 'Bearer sk-test' } });
+      const events: Record<string, unknown>[] = [];
+      ws.on('message', (d) => events.push(JSON.parse(String(d)) as Record<string, unknown>));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'session.start', session: { model: 'gpt-live-1' } }));
+      while (!events.some((e) => e.type === 'session.started')) await new Promise((r) => setTimeout(r, 5));
+      // 1 s of a 220 Hz tone, then 1 s of silence: one user turn.
+      const frame = (voiced: boolean): string => {
+        const pcm = new Int16Array(480);
+        if (voiced) for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 24000));
+        return JSON.stringify({ type: 'session.input_audio.append', audio: Buffer.from(pcm.buffer).toString('base64') });
+      };
+      for (let i = 0; i < 100; i++) ws.send(frame(i < 50));
+      while (!events.some((e) => e.type === 'error')) await new Promise((r) => setTimeout(r, 5));
+      const err = events.find((e) => e.type === 'error') as { error: Record<string, unknown> };
+      expect(err.error).toMatchObject({ type: 'server_error', code: 'server_error' });
+      expect(err.error).not.toHaveProperty('param');
+      expect(events.some((e) => e.type === 'session.input_transcript.delta')).toBe(true);
+      expect(events.some((e) => e.type === 'session.output_transcript.delta')).toBe(false);
+      ws.close();
+    } finally {
+      await faulty.close();
+    }
+  });
+});
