@@ -67,7 +67,7 @@ export interface SessionPlan {
   readonly url: string;
   /** Extra handshake headers (Authorization etc.). Never logged. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly kind: 'realtime' | 'transcription' | 'translation';
+  readonly kind: 'realtime' | 'transcription' | 'translation' | 'live';
   readonly model: string;
   /** Reasoning effort sent in `session.update` (`reasoning.effort`), or null for none. */
   readonly effort: ReasoningEffort | null;
@@ -149,6 +149,12 @@ export interface TurnResult {
   bargedIn: boolean;
   /** User speech in this turn, ms (clip speech_end_ms - speech_start_ms). */
   userSpeechMs: number;
+  /**
+   * The comparison group of a result that is not labelled by a reasoning effort: `live:<model>`
+   * for GPT-Live sessions (the Live voice model has no effort). Absent for every other kind; the
+   * metrics then group by `effort` (or `none`).
+   */
+  arm?: string;
 }
 
 /**
@@ -192,6 +198,14 @@ export interface SessionResult {
   connectedMs: number;
   /** WebRTC only: setup phases of the first connection, ms from the start of setup (absent on WebSocket). */
   setup?: SetupPhases;
+  /** See {@link TurnResult.arm}. */
+  arm?: string;
+  /**
+   * GPT-Live sessions: the session's billed voice time as it reported it (`usage.seconds` of
+   * `session.closed`, else of the last `session.usage.updated`), s; active time (WebSocket sessions
+   * have no standby). Absent for other kinds or when never reported.
+   */
+  liveUsageSeconds?: number;
   turnsCompleted: number;
   turnsFailed: number;
   /** How the session ended: `completed`, `connect_failed`, `closed_by_server`, `aborted`, … */

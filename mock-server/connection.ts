@@ -201,7 +201,7 @@ export class MockConnection implements MockSessionContext {
       return false;
     }
     // Real events read `{"type":…,"event_id":…,…}`; keep that key order.
-    const out: WireEvent = typeof event['event_id'] === 'string' ? event : withEventId(event, this.ids.event());
+    const out: WireEvent = typeof event['event_id'] === 'string' || (Object.hasOwn(event, 'event_id') && event['event_id'] === undefined) ? event : withEventId(event, this.ids.event());
     const observer = this.observer;
     if (observer !== null) {
       // The judge sees an event when it is written (a stall fault may hold it), never if dropped.
@@ -223,6 +223,10 @@ export class MockConnection implements MockSessionContext {
   }
 
   sendError(error: MockErrorSpec): void {
+    if (this.kind.errorEvent) {
+      this.send(this.kind.errorEvent(this, error));
+      return;
+    }
     const event: ServerEventOf<'error'> = {
       type: 'error',
       event_id: this.ids.event(),
@@ -292,6 +296,7 @@ export class MockConnection implements MockSessionContext {
   }
 
   private expire(): void {
+    if (this.kind.expire) return this.guard(null, () => this.kind.expire!(this));
     this.sendError(sessionExpired(this.maxSessionS));
     this.close(1001, sessionExpiredMessage(this.maxSessionS));
   }

@@ -170,7 +170,8 @@ export interface MockSessionContext {
    */
   readonly clientSecretSession?: Record<string, unknown> | null;
   /**
-   * Sends a server event, adding a fresh `event_id` first when absent. Returns false once the socket
+   * Sends a server event, adding a fresh `event_id` first when absent (an own `event_id: undefined`
+   * means "send without one": Live output audio deltas carry none). Returns false once the socket
    * is closing. `onWritten` (default none) learns when the frame was really written, after any
    * fault held it (see {@link WriteHook}); the trace's send stamps come from it.
    */
@@ -198,6 +199,16 @@ export interface SessionKind {
   onEvent(ctx: MockSessionContext, event: WireEvent): void;
   /** The connection ended (either side). Release timers and state. */
   onClose(ctx: MockSessionContext): void;
+  /**
+   * The session reached its cap. Default (absent): a `session_expired` error then close 1001 (§1.4).
+   * Live sessions answer `session.closed{reason:"expired"}` instead.
+   */
+  expire?(ctx: MockSessionContext): void;
+  /**
+   * The `error` event for `spec` in this kind's shape (the connection loop's own errors use it too).
+   * Default (absent): the Realtime shape (§4.1).
+   */
+  errorEvent?(ctx: MockSessionContext, spec: MockErrorSpec): WireEvent;
 }
 
 /** Recorded delays of one response (`rth mock --replay`), ms from the end of the turn it answers. */

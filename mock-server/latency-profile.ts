@@ -57,6 +57,32 @@ export interface LatencyProfile {
    * fields above ({@link latencyForModel}). Absent or `{}`: every model gets the top level.
    */
   models?: Readonly<Record<string, LatencyOverrides>>;
+  /** GPT-Live sessions (mock-server/live/): their own timing, on the input-clocked session timeline. */
+  live: LiveLatency;
+}
+
+/**
+ * Timing of GPT-Live sessions (docs/live-protocol.md §4, §8.4). A Live session's timeline moves
+ * only with input audio, so the `…TimelineMs` values are ms of received input audio, not wall time.
+ * Defaults and their sources: the `live` section of `profiles/default-latency.json`.
+ */
+export interface LiveLatency {
+  /** `session.start` → `session.started`, wall ms. */
+  startedMs: DelayDistribution;
+  /** Output audio for timeline position t is released once input reaches t + this (the output track's lag), timeline ms. */
+  outputLagTimelineMs: number;
+  /** End of the user's speech → first voiced sample of the answer on the output track, timeline ms. */
+  firstAudioTimelineMs: DelayDistribution;
+  /** Trailing silence after which the mock's turn detector ends a user turn, ms of audio. */
+  turnSilenceMs: number;
+  /** `session.*.append` → its `*.appended` ack, timeline ms. */
+  appendAckTimelineMs: DelayDistribution;
+  /** Chance that a user turn is delegated to the client (`toolPlan: auto`), 0..1. */
+  delegationProbability: number;
+  /** `session.usage.updated` every this much timeline, ms. */
+  usageIntervalTimelineMs: number;
+  /** `session.close` → `session.closed`, wall ms. */
+  closeMs: DelayDistribution;
 }
 
 /**
@@ -139,7 +165,7 @@ class Checker {
 
 /** The fields a per-model section may set. */
 const TIMING_FIELDS = ['responseCreatedMs', 'firstAudio', 'laterTurnFactor', 'commentaryProbability', 'audio', 'textDeltaIntervalMs', 'leadingSilenceMs'] as const;
-const TOP_FIELDS = ['name', 'sources', ...TIMING_FIELDS, 'models'] as const;
+const TOP_FIELDS = ['name', 'sources', ...TIMING_FIELDS, 'models', 'live'] as const;
 
 /**
  * Validates a complete profile. `prefix` is set when checking one model's merged view, whose
@@ -177,6 +203,7 @@ function checkProfile(v: unknown, file: string, prefix = ''): LatencyProfile {
     },
     textDeltaIntervalMs: c.number(o.textDeltaIntervalMs, 'textDeltaIntervalMs', 0, 60_000, 'a number of ms in [0, 60000]'),
     leadingSilenceMs: c.delay(o.leadingSilenceMs, 'leadingSilenceMs', MAX_LEADING_SILENCE_MS),
+    live: checkLive(c, o.live ?? (prefix === '' ? undefined : DEFAULT_LIVE_FALLBACK)),
   };
   // Model sections are checked once the top level is sound, so each problem is reported once, under
   // the section that causes it (a section's merged view inherits everything else from the top level).
@@ -184,6 +211,26 @@ function checkProfile(v: unknown, file: string, prefix = ''): LatencyProfile {
   if (c.problems.length > 0) throw new ConfigError(ERROR_CODE, c.problems);
   return profile;
 }
+
+/** Validates the `live` section (every field required; the default profile supplies them to user files). */
+function checkLive(c: Checker, v: unknown): LiveLatency {
+  const o = c.object(v, 'live') ?? {};
+  c.unknown(o, 'live', LIVE_FIELDS);
+  return {
+    startedMs: c.delay(o.startedMs, 'live.startedMs'),
+    outputLagTimelineMs: c.number(o.outputLagTimelineMs, 'live.outputLagTimelineMs', 0, 60_000, 'a number of ms in [0, 60000]'),
+    firstAudioTimelineMs: c.delay(o.firstAudioTimelineMs, 'live.firstAudioTimelineMs'),
+    turnSilenceMs: c.number(o.turnSilenceMs, 'live.turnSilenceMs', 50, 10_000, 'a number of ms in [50, 10000]'),
+    appendAckTimelineMs: c.delay(o.appendAckTimelineMs, 'live.appendAckTimelineMs'),
+    delegationProbability: c.number(o.delegationProbability, 'live.delegationProbability', 0, 1, 'a probability in [0, 1]'),
+    usageIntervalTimelineMs: c.number(o.usageIntervalTimelineMs, 'live.usageIntervalTimelineMs', 100, 3_600_000, 'a number of ms in [100, 3600000]'),
+    closeMs: c.delay(o.closeMs, 'live.closeMs'),
+  };
+}
+
+const LIVE_FIELDS = ['startedMs', 'outputLagTimelineMs', 'firstAudioTimelineMs', 'turnSilenceMs', 'appendAckTimelineMs', 'delegationProbability', 'usageIntervalTimelineMs', 'closeMs'] as const;
+/** A per-model view inherits the top level's `live` (sections cannot set it); validation needs a value. */
+const DEFAULT_LIVE_FALLBACK = (defaultProfileJson as { live: unknown }).live;
 
 /** Drops `$`-prefixed keys (comments) at every level, leaving a plain copy. */
 function withoutComments(v: unknown): unknown {
@@ -371,6 +418,14 @@ export function scaleLatencyProfile(p: LatencyProfile, factor: number): LatencyP
     commentaryProbability: { ...p.commentaryProbability },
     audio: { deltaMs: p.audio.deltaMs, realtimeFactor: factor === 0 ? Infinity : p.audio.realtimeFactor / factor },
     textDeltaIntervalMs: p.textDeltaIntervalMs * factor,
+    live: {
+      ...p.live,
+      startedMs: scaleDelay(p.live.startedMs, factor),
+      outputLagTimelineMs: p.live.outputLagTimelineMs * factor,
+      firstAudioTimelineMs: scaleDelay(p.live.firstAudioTimelineMs, factor),
+      appendAckTimelineMs: scaleDelay(p.live.appendAckTimelineMs, factor),
+      closeMs: scaleDelay(p.live.closeMs, factor),
+    },
     ...(p.models ? { models: Object.fromEntries(Object.entries(p.models).map(([m, o]) => [m, scaleOverrides(o, factor)])) } : {}),
   };
 }

@@ -43,6 +43,9 @@ import { AccountLimits, CONCURRENCY_RETRY_AFTER_S, concurrencyRefusalBody, limit
 import { openTraceSink } from './trace.ts';
 import { createTranscriptionSession } from './transcription/session.ts';
 import { createTranslationSession } from './translation/session.ts';
+import { createLiveSession } from './live/session.ts';
+import { liveModelOnRealtime } from './live/errors.ts';
+import { isLiveModel } from '../common/protocol/models.ts';
 
 /** Options of {@link startMockServer}; every field is optional. */
 export interface MockServerOptions {
@@ -139,7 +142,10 @@ export interface MockServerHandle {
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Where an accepted upgrade goes. */
-type Route = { kind: 'realtime'; model: string } | { kind: 'transcription' } | { kind: 'translation'; model: string };
+type Route = { kind: 'realtime'; model: string } | { kind: 'transcription' } | { kind: 'translation'; model: string } | { kind: 'live' };
+
+/** The GPT-Live WebSocket path (docs/live-protocol.md §1.1): the model comes in `session.start`, never the URL. */
+const LIVE_PATH = '/v1/live/sessions';
 
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
 
@@ -200,6 +206,8 @@ async function resolveLatency(options: MockServerOptions): Promise<LatencyProfil
 function routeUpgrade(url: URL): Route | MockErrorSpec {
   const q = url.searchParams;
   const path = url.pathname.replace(/\/+$/, '');
+  // Query parameters on the Live path are accepted (the SDK may add defaultQuery; §1.2).
+  if (path === LIVE_PATH) return { kind: 'live' };
   if (path === '/v1/realtime/translations') {
     if (q.has('intent')) return translationIntentNotAllowed();
     const model = q.get('model');
@@ -210,6 +218,7 @@ function routeUpgrade(url: URL): Route | MockErrorSpec {
   const intent = q.get('intent');
   if (intent !== null) return intent === 'transcription' ? { kind: 'transcription' } : invalidIntent(intent);
   const model = q.get('model');
+  if (model && isLiveModel(model)) return liveModelOnRealtime(model);
   return model ? { kind: 'realtime', model } : missingModel();
 }
 
@@ -225,6 +234,8 @@ function sessionKindFor(route: Route): SessionKind {
       return createTranscriptionSession();
     case 'translation':
       return createTranslationSession();
+    case 'live':
+      return createLiveSession();
   }
 }
 
@@ -337,7 +348,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }
     const connection = new MockConnection({
       link: wsLink(ws),
-      ...sessionInitOf(sessionKindFor(route), route.kind === 'transcription' ? null : route.model, auth.clientSecret?.session ?? null, rng, ids, sessionId!),
+      ...sessionInitOf(sessionKindFor(route), route.kind === 'transcription' || route.kind === 'live' ? null : route.model, auth.clientSecret?.session ?? null, rng, ids, sessionId!),
       observer,
     });
     connection.start();
@@ -401,8 +412,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       return;
     }
     const path = url.pathname.replace(/\/+$/, '');
-    if (path !== '/v1/realtime' && path !== '/v1/realtime/translations') {
-      const body = JSON.stringify({ error: { message: `No WebSocket endpoint at ${path || '/'}; use /v1/realtime or /v1/realtime/translations.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    if (path !== '/v1/realtime' && path !== '/v1/realtime/translations' && path !== LIVE_PATH) {
+      const body = JSON.stringify({ error: { message: `No WebSocket endpoint at ${path || '/'}; use /v1/realtime, /v1/realtime/translations or ${LIVE_PATH}.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }

@@ -86,3 +86,15 @@ export function isKnownNonReasoningModel(model: string): boolean {
   const list = NON_REASONING_REALTIME_MODELS as readonly string[];
   return list.includes(model) || list.includes(baseModelName(model));
 }
+
+/**
+ * GPT-Live voice models (`/v1/live/sessions`, docs/live-protocol.md §1, §6): named in
+ * `session.start`, never in a URL. They take no reasoning effort. `gpt-live-transcribe` is not one
+ * of them (it runs on the Realtime API).
+ */
+export const LIVE_MODELS = ['gpt-live-1', 'gpt-live-1.1'] as const;
+
+/** Whether `model` (or its dated snapshot) is a GPT-Live voice model ({@link LIVE_MODELS}). */
+export function isLiveModel(model: string): boolean {
+  return (LIVE_MODELS as readonly string[]).includes(baseModelName(model));
+}

@@ -42,7 +42,7 @@ export type RecordLine =
 
 /** The meta line: what the checker needs, plus what the recorder noted. All optional. */
 export interface StreamMeta {
-  readonly sessionKind?: 'realtime' | 'transcription' | 'translation';
+  readonly sessionKind?: 'realtime' | 'transcription' | 'translation' | 'live';
   readonly outputFormat?: { readonly type: string; readonly rate?: number };
   /** {@link STREAM_FORMAT} for files `rth record` wrote. */
   readonly format?: string;

@@ -9,7 +9,7 @@ import type { Finding, SessionKind } from '../conformance/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ProbeSession } from './probe-session.ts';
 import { PROBES } from './probes.ts';
-import { ProbeFailure, type ProbeClips, type ProbeContext, type ProbeDef, type ProbeEndpoint, type ProbeTarget } from './types.ts';
+import { ProbeFailure, type ProbeClips, type ProbeContext, type ProbeDef, type ProbeEndpoint, type ProbeSessionKind, type ProbeTarget } from './types.ts';
 
 /** Options of {@link runProbes}. */
 export interface RunProbesOptions {
@@ -75,7 +75,7 @@ export async function runOneProbe(probe: ProbeDef, opts: RunProbesOptions): Prom
     stepTimeoutMs,
     quietMs,
     note: (line) => void notes.push(line),
-    open: async (kind: SessionKind, endpoint?: ProbeEndpoint) => {
+    open: async (kind: ProbeSessionKind, endpoint?: ProbeEndpoint) => {
       // A probe that outlived its time limit must not leave a session nobody closes.
       if (ended) throw new ProbeFailure('probe already ended');
       const s = await ProbeSession.open({

@@ -5,6 +5,9 @@
  */
 import type { PreparedClip } from '../contract.ts';
 import type { SessionKind } from '../conformance/types.ts';
+
+/** The session kinds `rth conform` probes (GPT-Live has no probes). */
+export type ProbeSessionKind = Exclude<SessionKind, 'live'>;
 import type { ProbeSession } from './probe-session.ts';
 
 /** Where one kind of probe session connects. */
@@ -58,7 +61,7 @@ export interface ProbeContext {
   /** How long "nothing more arrives" is watched for, ms. */
   readonly quietMs: number;
   /** Opens a session of `kind` on the target's endpoint for it (or on `endpoint`). Fails the probe when it cannot connect. */
-  open(kind: SessionKind, endpoint?: ProbeEndpoint): Promise<ProbeSession>;
+  open(kind: ProbeSessionKind, endpoint?: ProbeEndpoint): Promise<ProbeSession>;
   /** Adds a line to the probe's details (expected vs observed). */
   note(line: string): void;
 }

@@ -9,6 +9,8 @@ const ALL: readonly SessionKind[] = ['realtime', 'transcription', 'translation']
 const RT: readonly SessionKind[] = ['realtime'];
 const RT_TX: readonly SessionKind[] = ['realtime', 'transcription'];
 const TR: readonly SessionKind[] = ['translation'];
+/** GPT-Live sessions: their rules cite docs/live-protocol.md (§, L-numbers) instead. */
+const LV: readonly SessionKind[] = ['live'];
 
 /** Every rule the checker implements, grouped in report order. */
 export const RULES = [
@@ -144,6 +146,34 @@ export const RULES = [
     description: 'The close after a fatal error matches: `invalid_api_key` → 3000 (reason `invalid_request_error.invalid_api_key`), `session_expired` → 1001.' },
   { id: 'RT-CLOSE-002', severity: 'info', group: 'close', sessionKinds: TR, source: '§3.11, §4.3; §9.15',
     description: 'After `session.closed` the translation socket closes with 1000, 1001 or 1005 (exact code unverified, §9.15).' },
+
+  // ── GPT-Live (rules cite docs/live-protocol.md) ─────────────────────────────────────────────────
+  { id: 'LIVE-SESSION-001', severity: 'error', group: 'session', sessionKinds: LV, source: '§8.2 step 1, §3.2 [T L1, L7]',
+    description: 'Nothing but `error` precedes `session.started`, and `session.started` is sent once.' },
+  { id: 'LIVE-SESSION-002', severity: 'error', group: 'session', sessionKinds: LV, source: '§8.2 step 2, §2.2 [T L1, M L5]',
+    description: '`session.started.session.id` starts with `live_`, and `status` is `"active"` in every session snapshot (started, updated, closed).' },
+  { id: 'LIVE-AUDIO-001', severity: 'error', group: 'content', sessionKinds: LV, source: '§8.2 step 3, §3.2, §4.1 [M L5]',
+    description: 'A primary-socket `session.output_audio.delta` has only `type` and `delta`, and `delta` is non-empty base64 (whole PCM16 samples for `audio/pcm`).' },
+  { id: 'LIVE-TRANSCRIPT-001', severity: 'error', group: 'content', sessionKinds: LV, source: '§8.2 step 4, §3.2 [T L1]',
+    description: 'Transcript deltas carry a string `delta`, an integer `start_ms ≥ 0` and an integer `end_ms ≥ start_ms`.' },
+  { id: 'LIVE-TRANSCRIPT-002', severity: 'warning', group: 'content', sessionKinds: LV, source: '§8.2 step 4, §4.2 [T L2]',
+    description: 'Per direction (input, output), transcript `start_ms` never decreases (a decrease is a timeline reset).' },
+  { id: 'LIVE-IDS-001', severity: 'error', group: 'ids', sessionKinds: LV, source: '§8.2 step 5, §3.2 [T L1]',
+    description: 'Every server event except primary output audio deltas carries a string `event_id`, unique within the connection.' },
+  { id: 'LIVE-USAGE-001', severity: 'error', group: 'content', sessionKinds: LV, source: '§8.2 step 6, §6 [T L1, M L5]',
+    description: '`usage.seconds` of `session.usage.updated` and `session.closed` is a number ≥ 0 that never decreases.' },
+  { id: 'LIVE-CLOSE-001', severity: 'error', group: 'close', sessionKinds: LV, source: '§8.2 step 7, §3.2 [T L1]',
+    description: '`session.closed` is terminal (no event follows it) and its `reason` is one of close_requested, expired, content, remote_hangup, connection_lost.' },
+  { id: 'LIVE-CLOSE-002', severity: 'warning', group: 'close', sessionKinds: LV, source: '§8.2 step 7, §1.4 [T L1]',
+    description: 'A client `session.close` is answered by `session.closed` before the socket closes ("a connection closing without this event does not confirm finalization").' },
+  { id: 'LIVE-DELEGATION-001', severity: 'error', group: 'content', sessionKinds: LV, source: '§8.2 step 8, §5.1 [T L1]',
+    description: '`session.delegation.created` carries a string `delegation.id`, `type: "delegation"`, a `target` equal to the session\'s delegation type, and an integer `offset_ms ≥ 0`.' },
+  { id: 'LIVE-EVENTS-001', severity: 'error', group: 'events', sessionKinds: LV, source: '§8.2 step 9, §1.2 [T L1, T L2]',
+    description: 'Only JSON text frames with a Live event type: no Realtime event names, no SDK-reserved types (open, close, raw, event, reconnecting, reconnected), no binary or malformed frames.' },
+  { id: 'LIVE-ERROR-001', severity: 'error', group: 'errors', sessionKinds: LV, source: '§8.2 step 10, §3.3 [T L1 L3]',
+    description: '`error` events have the Live shape: `error.type`, `error.code` and `error.message` strings; `param` and `client_event_id`, when present, strings.' },
+  { id: 'LIVE-ACK-001', severity: 'error', group: 'session', sessionKinds: LV, source: '§8.2 step 11, §3.2 [T L1]',
+    description: 'A `client_event_id` on an acknowledgement or error names a command the client had already sent.' },
 ] as const satisfies readonly RuleDef[];
 
 /** Id of a catalogue rule. */

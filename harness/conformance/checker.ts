@@ -4,6 +4,7 @@
  * streams have their own trackers. O(1) work per event (plus the event's own fields) and bounded
  * memory: open responses/items/parts and fixed-size id windows, never the event history.
  */
+import { createLiveChecker } from './live-checker.ts';
 import type { RuleId } from './catalogue.ts';
 import { checkErrorShape, checkRateLimits, FATAL_CLOSE_CODES } from './error-rules.ts';
 import { BETA_SERVER_NAMES, isKnownName, kindMismatch } from './event-names.ts';
@@ -32,6 +33,7 @@ interface PendingUpdate {
  * and call `finish()` once; see {@link ConformanceCheckerOptions} for defaults.
  */
 export function createConformanceChecker(opts: ConformanceCheckerOptions): ConformanceChecker {
+  if (opts.sessionKind === 'live') return createLiveChecker(opts);
   return new SessionChecker(opts);
 }
 

@@ -50,7 +50,7 @@ export interface ClientEventInput {
 }
 
 /** The three session kinds (§2.2–§2.5). */
-export type SessionKind = 'realtime' | 'transcription' | 'translation';
+export type SessionKind = 'realtime' | 'transcription' | 'translation' | 'live';
 
 /** Finding and rule severities: only `error` fails a run. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -129,6 +129,8 @@ export interface ConformanceChecker {
   onClientEvent(e: ClientEventInput): void;
   /** The socket closed with this code and reason. */
   onClose(code: number, reason: string): void;
+  /** The client closed the socket itself (before any server close); optional. */
+  onClientClose?(): void;
   /** Runs end-of-session checks and returns all findings (idempotent; later events are ignored). */
   finish(): Finding[];
 }

@@ -25,7 +25,7 @@ const TRANSCRIPT_TOKENS_PER_S = 3;
 /** What the scenario-based estimate needs (the CLI fills it from the resolved scenario and corpus). */
 export interface ScenarioCostInput {
   model: string;
-  kind: 'realtime' | 'transcription' | 'translation';
+  kind: 'realtime' | 'transcription' | 'translation' | 'live';
   /** Sessions of the run (closed model: concurrent; open model: total). */
   sessions: number;
   /** Turns per session, or null when bounded by `durationS` only. */

@@ -2,6 +2,8 @@
  * Plain-text tables of `rth cost`: pure functions of a {@link RunCost} or {@link Projection}, so a
  * test can compare them. Every money figure carries the price card's date (`$0.1234 @2026-11-24`).
  */
+import { isLiveModel } from '../../common/protocol/models.ts';
+import { isLiveArmLabel } from '../scenario/arms.ts';
 import { lookupModel, type PriceCard } from './price-card.ts';
 import { DEFAULT_REASONING_TOKENS, ITEM_OVERHEAD_TOKENS, TRANSCRIPT_TEXT_TOKENS_PER_S, type Projection } from './projection.ts';
 import type { CostSummary, RunCost } from './run-cost.ts';
@@ -72,6 +74,10 @@ export function formatRunCost(cost: RunCost, source: string, warnings: readonly 
     );
   }
   const notes: string[] = [];
+  const live = cost.groups.filter((g) => isLiveArmLabel(g.effort));
+  if (live.length) {
+    notes.push(`${live.map((g) => g.effort).join(', ')}: GPT-Live sessions (no reasoning effort), priced per active minute from the usage.seconds they reported (WebSocket: no standby), beside the per-token cost of the realtime rows`);
+  }
   if (cost.estimated.responses)
     notes.push(`${cost.estimated.responses} response(s) had no usage: estimated from audio durations (user ${USER_AUDIO_TOKENS_PER_S} tok/s, assistant ${ASSISTANT_AUDIO_TOKENS_PER_S} tok/s, earlier turns' audio as input context; text and caching not modelled)`);
   if (cost.estimated.minuteSessions) notes.push(`${cost.estimated.minuteSessions} per-minute-model session(s) priced by connected minutes (no duration usage reported): estimated`);
@@ -106,7 +112,7 @@ export function formatProjection(p: Projection, card: PriceCard): string[] {
       ['model', 'effort', 'turns/session', 'cached share', 'per min', 'per user-speech min', 'per session', 'first turn', 'last turn', 'per month'],
       p.rows.map((r) => [
         r.model,
-        r.effort,
+        isLiveModel(r.model) ? 'n/a (Live)' : r.effort,
         r.kind === 'tokens' ? String(r.turnsPerSession) : '-',
         r.kind === 'tokens' ? pct(r.cachedShare) : '-',
         usdAt(r.usdPerMinute, asOf),
@@ -127,6 +133,9 @@ export function formatProjection(p: Projection, card: PriceCard): string[] {
     `audio ${USER_AUDIO_TOKENS_PER_S} tok/s user, ${ASSISTANT_AUDIO_TOKENS_PER_S} tok/s assistant; assistant transcript ${TRANSCRIPT_TEXT_TOKENS_PER_S} text tok/s of its audio; ${ITEM_OVERHEAD_TOKENS} overhead tokens per item; the whole conversation re-billed as input each turn`,
     `reasoning tokens per response (text output, not kept in context${a.reasoningTokensPerTurn === DEFAULT_REASONING_TOKENS ? ', assumed' : ''}): ${reasoning}; models without reasoning use none`,
     'per-minute models (translation, streaming transcription) billed for every connected minute; input transcription in realtime sessions not included',
+    ...(p.rows.some((r) => isLiveModel(r.model))
+      ? ['GPT-Live models: no reasoning effort; every connected minute at the active rate (a WebSocket session streams input all the time, docs/live-protocol.md §6); standby (WebRTC only) and backend delegation tokens not included']
+      : []),
     ...secondaryNotes(p, card),
     ...p.rows.filter((r) => r.reason).map((r) => `n/a for ${r.model} ${r.effort}: ${r.reason}`),
   ];

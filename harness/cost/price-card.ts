@@ -37,9 +37,15 @@ const tokenModel = z.strictObject({
 const perMinuteModel = z.strictObject({
   kind: z.literal('per_minute'),
   source_url: z.url(),
+  /** USD per minute; for GPT-Live models, per **active** minute. */
   usd_per_minute: price,
+  /**
+   * GPT-Live models: USD per standby minute (WebRTC sessions paused for standby,
+   * docs/live-protocol.md §6); null = no standby price found; absent for other models.
+   */
+  usd_per_standby_minute: price.optional(),
   confidence,
-  secondary_fields: z.array(z.literal('usd_per_minute')).default([]),
+  secondary_fields: z.array(z.enum(['usd_per_minute', 'usd_per_standby_minute'])).default([]),
   note: z.string().optional(),
 });
 

@@ -67,6 +67,7 @@ export function toTurnResult(r: unknown): TurnResult | string {
     toolCalls: numOr(r['toolCalls'], 0),
     bargedIn: r['bargedIn'] === true,
     userSpeechMs: numOr(r['userSpeechMs'], 0),
+    ...(typeof r['arm'] === 'string' ? { arm: r['arm'] } : {}),
   };
 }
 
@@ -88,6 +89,8 @@ export function toSessionResult(r: unknown): SessionResult | string {
     outcome: typeof r['outcome'] === 'string' ? r['outcome'] : 'unknown',
     closeCode: typeof r['closeCode'] === 'number' ? r['closeCode'] : null,
     errors: isObj(r['errors']) ? (r['errors'] as Record<string, number>) : {},
+    ...(typeof r['arm'] === 'string' ? { arm: r['arm'] } : {}),
+    ...(typeof r['liveUsageSeconds'] === 'number' && r['liveUsageSeconds'] >= 0 ? { liveUsageSeconds: r['liveUsageSeconds'] } : {}),
   };
 }
 

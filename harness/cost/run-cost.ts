@@ -9,6 +9,7 @@ import { lookupModel, TOKEN_CLASSES, type PriceCard } from './price-card.ts';
 import {
   ASSISTANT_AUDIO_TOKENS_PER_S,
   audioTokensOf,
+  costOfLiveUsage,
   costOfMinutes,
   costOfTranscriptionUsage,
   costOfUsage,
@@ -134,6 +135,8 @@ export interface RunCost {
 }
 
 const effortKey = (e: string | null): string => e ?? 'none';
+/** The group of a turn or session: its arm (`live:<model>` for GPT-Live, never an effort), else its effort. */
+const groupOf = (x: { arm?: string; effort: string | null }): string => x.arm ?? effortKey(x.effort);
 const sumMs = (ds: TurnResult['audioDeltas']): number => ds.reduce((s, d) => s + (Number.isFinite(d.durationMs) ? d.durationMs : 0), 0);
 
 function isPerMinute(model: string, card: PriceCard): boolean {
@@ -169,7 +172,7 @@ function costTurn(t: TurnResult, card: PriceCard, opts: RunCostOptions, contextA
     sessionIndex: t.sessionIndex,
     turnIndex: t.turnIndex,
     model: t.model,
-    effort: effortKey(t.effort),
+    effort: groupOf(t),
     status: t.status,
     response,
     transcription,
@@ -274,16 +277,19 @@ export function computeRunCost(turns: readonly TurnResult[], sessions: readonly 
       const own = responses.filter((r) => r.sessionIndex === s.sessionIndex);
       const connectedMs = Number.isFinite(s.connectedMs) && s.connectedMs > 0 ? s.connectedMs : 0;
       const durationBilled = own.some((r) => r.transcription !== null && r.transcription.minutes > 0);
+      // GPT-Live sessions report their billed seconds (usage.seconds, all active over WebSocket).
       const minuteCharge =
-        isPerMinute(s.model, card) && !durationBilled
-          ? costOfMinutes(connectedMs / 60_000, s.model, card, true, 'estimated: no duration usage reported, billed minutes taken as connected minutes')
-          : null;
+        s.liveUsageSeconds !== undefined && Number.isFinite(s.liveUsageSeconds)
+          ? costOfLiveUsage(s.liveUsageSeconds, 0, s.model, card)
+          : isPerMinute(s.model, card) && !durationBilled
+            ? costOfMinutes(connectedMs / 60_000, s.model, card, true, 'estimated: no duration usage reported, billed minutes taken as connected minutes')
+            : null;
       const figs = [...own.map((r) => ({ usd: r.usd, known: r.knownUsd })), ...(minuteCharge ? [{ usd: minuteCharge.usd, known: minuteCharge.usd ?? 0 }] : [])];
       const usd = figs.some((f) => f.usd === null) ? null : figs.reduce((a, f) => a + f.known, 0);
       return {
         sessionIndex: s.sessionIndex,
         model: s.model,
-        effort: effortKey(s.effort),
+        effort: groupOf(s),
         connectedMs,
         responses: own.filter((r) => r.response !== null).length,
         usd,
@@ -305,7 +311,7 @@ export function computeRunCost(turns: readonly TurnResult[], sessions: readonly 
         ...summarize(
           responses.filter(match),
           sessionCosts.filter(match),
-          ordered.filter(match),
+          ordered.filter((t) => t.model === model && groupOf(t) === effort),
         ),
       };
     });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../common/errors.ts';
 import { BUNDLED_CORPUS_DIR, readManifest } from '../corpus/load-corpus.ts';
 import { clipIdsNeeded, sessionEfforts } from '../runner/plans.ts';
+import { LIVE_ARM } from '../scenario/arms.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import { estimateFromRun, estimateFromScenario, expectedTurnsPerSession, type CostEstimate } from './estimate.ts';
 import type { PriceCard } from './price-card.ts';
@@ -36,6 +37,7 @@ export async function estimateRun(scenario: ResolvedScenario, opts: EstimateRunO
   const ids = new Set(clipIdsNeeded(scenario, manifest.clips.map((c) => c.id)));
   const clips = manifest.clips.filter((c) => ids.has(c.id));
   const mean = (f: (c: (typeof clips)[number]) => number): number => (clips.length ? clips.reduce((s, c) => s + f(c), 0) / clips.length : 0);
+  const arms = sessionEfforts(scenario);
   const input = {
     model: scenario.model,
     kind: scenario.kind,
@@ -45,10 +47,23 @@ export async function estimateRun(scenario: ResolvedScenario, opts: EstimateRunO
     meanThinkMs: (scenario.thinkTimeMs.minMs + scenario.thinkTimeMs.maxMs) / 2,
     meanClipMs: mean((c) => c.duration_ms),
     meanUserSpeechMs: mean((c) => c.speech_end_ms - c.speech_start_ms),
-    sessionEfforts: sessionEfforts(scenario),
+    sessionEfforts: arms,
     instructions: scenario.instructions,
   };
-  if (opts.estimateFrom === undefined) return { estimate: estimateFromScenario(input, opts.card), warnings: [] };
+  if (opts.estimateFrom === undefined) {
+    if (scenario.live === null) return { estimate: estimateFromScenario(input, opts.card), warnings: [] };
+    // A realtime scenario with a GPT-Live arm: each part priced on its own card entry, then added.
+    const efforts = arms.filter((a) => a !== LIVE_ARM);
+    const liveN = arms.length - efforts.length;
+    const rt = estimateFromScenario({ ...input, sessions: efforts.length, sessionEfforts: efforts }, opts.card);
+    const lv = estimateFromScenario({ ...input, model: scenario.live.model, kind: 'live', sessions: liveN, sessionEfforts: arms.filter((a) => a === LIVE_ARM) }, opts.card);
+    const usd = rt.usd === null || lv.usd === null ? null : rt.usd + lv.usd;
+    const firstTurnUsd = rt.firstTurnUsd === null || lv.firstTurnUsd === null ? null : Math.max(rt.firstTurnUsd, lv.firstTurnUsd);
+    return {
+      estimate: { ...rt, usd, firstTurnUsd, sessions: rt.sessions + lv.sessions, turns: rt.turns + lv.turns, reason: rt.reason ?? lv.reason, basis: `${rt.basis}; plus GPT-Live: ${lv.basis}` },
+      warnings: [],
+    };
+  }
 
   const dir = opts.estimateFrom;
   const warnings: string[] = [];

@@ -200,6 +200,23 @@ export function costOfMinutes(minutes: number, model: string, card: PriceCard, e
 }
 
 /**
+ * Cost of a GPT-Live session from the usage it reported (docs/live-protocol.md §6): `activeS`
+ * seconds at the card's per-active-minute price plus `standbyS` at its standby price (billed per
+ * second, never rounded up). Over WebSocket the whole `usage.seconds` is active time (standby is a
+ * WebRTC mode the SDK types do not report separately), so callers pass `standbyS` 0 for those.
+ * Backend Responses/Decisions tokens are not included (the harness delegates to the client).
+ */
+export function costOfLiveUsage(activeS: number, standbyS: number, model: string, card: PriceCard): CostFigure {
+  const minutes = (activeS + standbyS) / 60;
+  const active = costOfMinutes(activeS / 60, model, card, false, `${(activeS / 60).toFixed(2)} active min from usage.seconds${standbyS > 0 ? ` + ${(standbyS / 60).toFixed(2)} standby min` : ', no standby (WebSocket)'}`);
+  if (active.usd === null || standbyS <= 0) return { ...active, minutes };
+  const found = lookupModel(card, model);
+  const standbyRate = found.ok && found.price.kind === 'per_minute' ? found.price.usd_per_standby_minute : undefined;
+  if (standbyRate === undefined || standbyRate === null) return { ...active, minutes, usd: null, reason: `no standby price for ${model} on the price card` };
+  return { ...active, minutes, usd: active.usd + (standbyS / 60) * standbyRate };
+}
+
+/**
  * Cost of an input transcription from `conversation.item.input_audio_transcription.completed.usage`
  * (§6.1): `{type:"duration", seconds}` at the model's per-minute price, or `{type:"tokens", …}` with
  * `input_token_details.audio_tokens` / `text_tokens` as input and `output_tokens` as text output

@@ -8,6 +8,7 @@
  * `i % rows` and turn k uses `turns[k % length]`. With more sessions than rows the row count is a
  * multiple of the number of efforts, so the interleaving stays balanced.
  */
+import { ConfigError } from '../../common/errors.ts';
 import type { PreparedClip, SessionPlan } from '../contract.ts';
 import { rawExtension } from '../audio/convert.ts';
 import { bytesPerMs, ClientEventBuilder } from '../protocol/client-events.ts';
@@ -59,6 +60,9 @@ export function urlParamOf(scenario: Pick<ResolvedScenario, 'kind' | 'model'>): 
 
 /** Builds the script configuration. */
 export function buildScriptConfig(scenario: ResolvedScenario, input: ScriptConfigInput): ScriptConfigResult {
+  if (scenario.kind === 'live' || scenario.live !== null) {
+    throw new ConfigError('E_SCENARIO', `${scenario.sourceLabel}: kind live / live: the k6 export drives Realtime sessions only; GPT-Live sessions (session.start handshake, continuous output) run with rth run`);
+  }
   const efforts = sessionEfforts(scenario);
   const ctx: PlanContext = { url: input.defaultUrl, headers: {}, clips: input.clips, corpusIds: input.corpusIds };
   const rows = planRowCount(scenario.sessions, scenario.efforts.length);

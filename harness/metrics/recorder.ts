@@ -179,7 +179,8 @@ export class Recorder {
    */
   recordTurn(result: TurnResult): TurnMetrics {
     const m = deriveTurnMetrics(result);
-    const effort = result.effort ?? 'none';
+    // GPT-Live results are grouped by their arm (`live:<model>`), never as an effort.
+    const effort = result.arm ?? result.effort ?? 'none';
     const bucket = turnBucket(result.turnIndex);
     const cls = classifyTurn(result);
     bump(this.c.turnsByStatus, result.status);
@@ -226,7 +227,7 @@ export class Recorder {
 
   /** Records a finished session: connect/configure latency, outcome, error events. */
   recordSession(result: SessionResult): void {
-    const effort = result.effort ?? 'none';
+    const effort = result.arm ?? result.effort ?? 'none';
     if (result.connectMs !== null) this.recordUs('connect', effort, null, result.connectMs * 1000);
     if (result.configureMs !== null) this.recordUs('configure', effort, null, result.configureMs * 1000);
     const setup = result.setup;

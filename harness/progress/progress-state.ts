@@ -67,7 +67,7 @@ export class ProgressState {
         if (cls === 'completed') this.turnsCompleted++;
         else if (cls === 'failed') this.turnsFailed++;
         else this.turnsAborted++;
-        if (e.metrics.ttfaMs !== null) recordClamped(this.histogram(e.turn.effort ?? 'none'), e.metrics.ttfaMs * 1000);
+        if (e.metrics.ttfaMs !== null) recordClamped(this.histogram(e.turn.arm ?? e.turn.effort ?? 'none'), e.metrics.ttfaMs * 1000);
         return;
       }
       case 'stopping':

@@ -71,7 +71,7 @@ export function buildHlog(turns: readonly TurnResult[], timeBaseUs: number | nul
     let byTag = intervals.get(i);
     if (!byTag) intervals.set(i, (byTag = new Map()));
     for (const [metric, ms] of turnValues(t)) {
-      const tag = `${metric}.${t.effort ?? 'none'}`;
+      const tag = `${metric}.${t.arm ?? t.effort ?? 'none'}`;
       let h = byTag.get(tag);
       if (!h) byTag.set(tag, (h = createHistogram(true)));
       recordClamped(h, ms * 1000);

@@ -181,7 +181,7 @@ function ttfaByTurn(run: RebuiltRun): ReportData['ttfaByTurn'] {
   for (const t of run.turns) {
     const v = deriveTurnMetrics(t).ttfaMs;
     if (v === null) continue;
-    const e = effortOf(t.effort);
+    const e = t.arm ?? effortOf(t.effort);
     let byIndex = groups.get(e);
     if (!byIndex) groups.set(e, (byIndex = new Map()));
     byIndex.set(t.turnIndex, [...(byIndex.get(t.turnIndex) ?? []), v]);
@@ -362,7 +362,7 @@ export function buildReportData(run: RebuiltRun, opts: ReportDataOptions): Repor
     sessionRows: sessions.slice(0, maxRows).map((x) => ({
       index: x.sessionIndex,
       id: x.sessionId,
-      effort: effortOf(x.effort),
+      effort: x.arm ?? effortOf(x.effort),
       model: x.model,
       outcome: x.outcome,
       connectMs: x.connectMs,
@@ -380,7 +380,7 @@ export function buildReportData(run: RebuiltRun, opts: ReportDataOptions): Repor
       return {
         session: t.sessionIndex,
         turn: t.turnIndex,
-        effort: effortOf(t.effort),
+        effort: t.arm ?? effortOf(t.effort),
         status: t.status,
         errorCode: t.errorCode,
         ttfaMs: r(m.ttfaMs),

@@ -169,6 +169,7 @@ export function toTurn(r: unknown): TurnResult | string {
     toolCalls: finite(r.toolCalls) ? r.toolCalls : 0,
     bargedIn: r.bargedIn === true,
     userSpeechMs: finite(r.userSpeechMs) ? r.userSpeechMs : 0,
+    ...(typeof r.arm === 'string' ? { arm: r.arm } : {}),
   };
 }
 
@@ -239,6 +240,8 @@ export function toSession(r: unknown): SessionRecord | string {
   if (setup) out.setup = setup;
   if (finite(r.startedUs)) out.startedUs = r.startedUs;
   if (finite(r.endedUs)) out.endedUs = r.endedUs;
+  if (typeof r.arm === 'string') out.arm = r.arm;
+  if (finite(r.liveUsageSeconds) && r.liveUsageSeconds >= 0) out.liveUsageSeconds = r.liveUsageSeconds;
   // Rate limits (issue 20): kept when the three lists are there; the runner wrote them, so shape only.
   if (isObj(r.rateLimits) && Array.isArray(r.rateLimits.handshake429) && Array.isArray(r.rateLimits.inSession) && isObj(r.rateLimits.updates)) {
     out.rateLimits = r.rateLimits as unknown as SessionRateLimits;

@@ -2,6 +2,7 @@
  * The sections of report.html as HTML strings (pure functions of {@link ReportData}). Every number
  * carries its unit; `–` means not measured.
  */
+import { isLiveArmLabel } from '../scenario/arms.ts';
 import { errorCodeCounts, failureGroups, failureHint } from '../metrics/summary-failures.ts';
 import type { MetricStatsMs } from '../metrics/summary-types.ts';
 import { comparisonLines, percentileCell, uncertaintyLines } from '../metrics/summary-table.ts';
@@ -134,6 +135,12 @@ const METRIC_ROWS: [keyof ReportData['summary']['metrics'], string, number][] = 
   ['barge_in_stop_ms', 'Barge-in to audio stop (ms)', 1],
 ];
 
+/** A caption note naming the GPT-Live rows among `groups` (they carry no reasoning effort), or ''. */
+function liveNote(groups: readonly string[]): string {
+  const live = [...new Set(groups.filter(isLiveArmLabel))];
+  return live.length ? `; ${live.join(', ')} = GPT-Live sessions: no reasoning effort (compare on TTFA at audio onset; cost per active minute)` : '';
+}
+
 /** Latency: TTFA curves, the per-metric table, by turn, breakdown. */
 export function latencySection(d: ReportData): string {
   const rows: string[][] = [];
@@ -150,7 +157,7 @@ export function latencySection(d: ReportData): string {
     'latency',
     'Latency',
     ttfaPercentileChart(d) +
-      table(['Metric', 'Effort', 'Count', 'p50', 'p90', 'p95', 'p99', 'max'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: 'Per metric and effort (HDR histograms, ±0.1 %); [a, b] = confidence interval of the percentile' }) +
+      table(['Metric', 'Effort', 'Count', 'p50', 'p90', 'p95', 'p99', 'max'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: `Per metric and effort (HDR histograms, ±0.1 %); [a, b] = confidence interval of the percentile${liveNote(d.efforts)}` }) +
       uncertaintyNote(d) +
       differencesTable(d) +
       (clamped.length ? `<p class="muted">Negative values recorded as 0: ${clamped.map(([k, n]) => `${esc(k)} ${n}`).join(', ')} (the VAD decided before the last speech frame was sent; turns.csv keeps the exact values).</p>` : '') +
@@ -295,7 +302,7 @@ export function costSection(d: ReportData): string {
     'cost',
     'Cost',
     lines.join('') +
-      table(['Model', 'Effort', 'Responses', 'USD', 'per connected min', 'per user-speech min', 'per response', 'cached share'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: `Price card of ${c.asOf}` }) +
+      table(['Model', 'Effort', 'Responses', 'USD', 'per connected min', 'per user-speech min', 'per response', 'cached share'], rows, { numeric: [2, 3, 4, 5, 6, 7], caption: `Price card of ${c.asOf}${liveNote(c.groups.map((g) => g.effort))}` }) +
       costByTurnChart(d),
   );
 }

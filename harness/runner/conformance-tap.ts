@@ -20,10 +20,10 @@ export interface RunFinding extends Finding {
   readonly connection: number;
 }
 
-const APPEND_PREFIXES = ['{"type":"input_audio_buffer.append"', '{"type":"session.input_audio_buffer.append"'];
+const APPEND_PREFIXES = ['{"type":"input_audio_buffer.append"', '{"type":"session.input_audio_buffer.append"', '{"type":"session.input_audio.append"'];
 
 function isAppend(frame: string): boolean {
-  return frame.startsWith(APPEND_PREFIXES[0]!) || frame.startsWith(APPEND_PREFIXES[1]!);
+  return frame.startsWith(APPEND_PREFIXES[0]!) || frame.startsWith(APPEND_PREFIXES[1]!) || frame.startsWith(APPEND_PREFIXES[2]!);
 }
 
 /** A transport that shows sent client events and the close to a checker. */
@@ -50,6 +50,7 @@ class TappedTransport implements Transport {
   }
 
   close(code?: number, reason?: string): void {
+    this.checker.onClientClose?.();
     this.inner.close(code, reason);
   }
 

@@ -10,6 +10,8 @@ import { clipIdForTurn } from '../scenario/clips.ts';
 import { seededRandom } from '../scenario/seeded.ts';
 import { toWireTurnDetection } from '../scenario/wire.ts';
 import type { EffortKey, ResolvedScenario } from '../scenario/types.ts';
+import { LIVE_ARM, sessionArms, type SessionArm } from '../scenario/arms.ts';
+import { liveSessionUrl } from './target.ts';
 
 /** Stream of the think-time draws in the scenario's seeded randomness (per session: + index). */
 const THINK_STREAM = 0x7417_0000;
@@ -33,9 +35,12 @@ export function effortOf(key: EffortKey): ReasoningEffort | null {
   return key === 'none' ? null : key;
 }
 
-/** Efforts of every session, interleaved with the scenario seed (see `assignEfforts`). */
-export function sessionEfforts(scenario: Pick<ResolvedScenario, 'sessions' | 'efforts' | 'seed'>): EffortKey[] {
-  return assignEfforts(scenario.sessions, scenario.efforts, scenario.seed);
+/**
+ * Arm of every session — its effort, or the GPT-Live arm (harness/scenario/arms.ts) — interleaved
+ * with the scenario seed (see `assignEfforts`).
+ */
+export function sessionEfforts(scenario: Pick<ResolvedScenario, 'sessions' | 'efforts' | 'seed' | 'kind' | 'model' | 'live'>): SessionArm[] {
+  return assignEfforts(scenario.sessions, sessionArms(scenario), scenario.seed);
 }
 
 /**
@@ -55,7 +60,7 @@ export function plannedTurnCount(scenario: Pick<ResolvedScenario, 'turnsPerSessi
  * The plan of session `index` (0-based).
  * @param efforts the run's effort assignment ({@link sessionEfforts})
  */
-export function buildSessionPlan(scenario: ResolvedScenario, index: number, efforts: readonly EffortKey[], ctx: PlanContext): SessionPlan {
+export function buildSessionPlan(scenario: ResolvedScenario, index: number, efforts: readonly SessionArm[], ctx: PlanContext): SessionPlan {
   const clipList = [...ctx.clips.values()];
   const shortestClipMs = clipList.reduce((m, c) => Math.min(m, c.durationMs), Infinity);
   const count = plannedTurnCount(scenario, Number.isFinite(shortestClipMs) ? shortestClipMs : 1000);
@@ -72,14 +77,16 @@ export function buildSessionPlan(scenario: ResolvedScenario, index: number, effo
       bargeInAfterAudioMs: scenario.bargeIn ? scenario.bargeIn.afterAudioMs : null,
     });
   }
-  const effortKey = efforts[index] ?? scenario.efforts[0] ?? 'none';
+  const arm = efforts[index] ?? sessionArms(scenario)[0] ?? 'none';
+  // A Live arm session: its own URL (/v1/live/sessions), model and kind; no effort (§7 of docs/live-protocol.md).
+  const live = arm === LIVE_ARM;
   const plan: SessionPlan = {
     index,
-    url: ctx.url,
+    url: live && scenario.kind !== 'live' ? liveSessionUrl(ctx.url) : ctx.url,
     headers: ctx.headers,
-    kind: scenario.kind,
-    model: scenario.model,
-    effort: effortOf(effortKey),
+    kind: live ? 'live' : scenario.kind,
+    model: live && scenario.live ? scenario.live.model : scenario.model,
+    effort: live ? null : effortOf(arm as EffortKey),
     voice: scenario.voice,
     instructions: scenario.instructions,
     outputModalities: scenario.outputModalities,

@@ -32,6 +32,7 @@ import { computeMeasurementError, readTraceFirstAudio, type MeasurementError } f
 import { startMockProcess, type MockProcess } from './mock-process.ts';
 import { conformanceCounts, formatRunTable, measurementErrorBlock, runRecord, writeConformance, writeJson, type RunSummaryWithRunner } from './outputs.ts';
 import { clipIdsNeeded, sessionEfforts } from './plans.ts';
+import { armLabels } from '../scenario/arms.ts';
 import { NOT_STARTED } from './session-pool.ts';
 import { startShard, type AbortReason, type ShardResult, type ShardSink, type ShardSpec } from './shard.ts';
 import { resolveTarget, sessionUrl } from './target.ts';
@@ -272,7 +273,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunOptions =
       scenario: scenario.name,
       target: target.label,
       sessions: scenario.sessions,
-      efforts: scenario.efforts,
+      efforts: armLabels(scenario),
       workers: scenario.workers,
       outDir,
       durationS: scenario.durationS,
@@ -413,7 +414,7 @@ function summarize(scenario: ResolvedScenario, recorder: Recorder, x: SummarizeI
     target: x.target,
     kind: scenario.kind,
     model: scenario.model,
-    efforts: scenario.efforts,
+    efforts: armLabels(scenario),
     startedAt: x.startedAt,
     durationS: x.durationS,
     chunkMs: scenario.chunkMs,

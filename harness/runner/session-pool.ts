@@ -156,9 +156,11 @@ export class SessionPool {
     const make = this.opts.transportFactory ?? ((plan: SessionPlan) => defaultTransport(plan, clock));
     const transportFactory = (plan: SessionPlan): Transport => {
       const raw = countOpen(make(plan), this.connected);
-      if (this.aborted) queueMicrotask(() => raw.close(1000, 'OK'));
-      list.push(raw);
-      return conformance ? conformance.wrap(raw) : raw;
+      // Closed through the conformance tap, so a checker knows the client ended the connection.
+      const t = conformance ? conformance.wrap(raw) : raw;
+      if (this.aborted) queueMicrotask(() => t.close(1000, 'OK'));
+      list.push(t);
+      return t;
     };
     runSession(s.plan, {
       transportFactory,

@@ -21,7 +21,7 @@ import type { SessionPlan } from '../contract.ts';
 import type { RunFinding } from './conformance-tap.ts';
 import { buildSessionPlan, type PlanContext } from './plans.ts';
 import { NOT_STARTED, SessionPool, type ScheduledSession } from './session-pool.ts';
-import type { EffortKey } from '../scenario/types.ts';
+import type { SessionArm } from '../scenario/arms.ts';
 
 /** Why connections were closed by the harness: the drain timeout passed, or a second stop request. */
 export type AbortReason = 'drain_timeout' | 'interrupted';
@@ -32,7 +32,7 @@ export interface ShardSpec {
   /** Sessions of this shard (0-based run indices). */
   readonly sessionIndices: readonly number[];
   /** Every session's effort (the run's interleaved assignment). */
-  readonly efforts: readonly EffortKey[];
+  readonly efforts: readonly SessionArm[];
   /** Every session's intended start offset from `runStartUs`, ms. */
   readonly offsetsMs: readonly number[];
   /** Run start on the monotonic clock (CLOCK_MONOTONIC is shared by threads and processes), µs. */

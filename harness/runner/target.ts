@@ -116,7 +116,20 @@ export function isServerRootPath(pathname: string): boolean {
  */
 export function completeEndpointPath(pathname: string, kind: ScenarioKind): string {
   if (!isServerRootPath(pathname)) return pathname;
-  return kind === 'translation' ? '/v1/realtime/translations' : '/v1/realtime';
+  return kind === 'translation' ? '/v1/realtime/translations' : kind === 'live' ? '/v1/live/sessions' : '/v1/realtime';
+}
+
+/**
+ * The GPT-Live URL beside a Realtime session URL (a scenario's Live arm): the same server, path
+ * `…/v1/live/sessions` in place of `…/v1/realtime[/translations]` (a root path gets it too), and
+ * no `model`/`intent`/`call_id` query — the Live model goes in `session.start` (docs/live-protocol.md §1.1).
+ */
+export function liveSessionUrl(realtimeUrl: string): string {
+  const u = new URL(realtimeUrl);
+  for (const k of ['model', 'intent', 'call_id']) u.searchParams.delete(k);
+  const p = u.pathname.replace(/\/+$/, '');
+  u.pathname = /\/realtime(\/translations)?$/.test(p) ? p.replace(/\/realtime(\/translations)?$/, '/live/sessions') : isServerRootPath(p) ? '/v1/live/sessions' : p;
+  return u.toString();
 }
 
 /**
@@ -141,6 +154,8 @@ export function sessionUrl(base: string, kind: ScenarioKind, model: string, user
     const realtime = root.endsWith('/v1/realtime') ? root : `${root}/v1/realtime`;
     u.pathname = kind === 'translation' ? `${realtime}/translations` : realtime;
   }
+  // GPT-Live: no query at all; the model is named in session.start (docs/live-protocol.md §1.1).
+  if (kind === 'live') return liveSessionUrl(u.toString());
   if (kind === 'transcription') q.set('intent', 'transcription');
   else q.set('model', model);
   return u.toString();

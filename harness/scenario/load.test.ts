@@ -136,7 +136,7 @@ describe('errors name the file, the field and what was expected', () => {
       loadText('x.yaml', 'kind: transcription\nefforts: [low]\ntools: [{ name: a }]\noutput_language: de\nmock: { latency_profile: nope.json }\n'),
     );
     expect(p).toContain("x.yaml: efforts[0]: expected 'none' for kind transcription (reasoning applies to realtime sessions), got 'low'");
-    expect(p).toContain('x.yaml: tools: tools apply to kind realtime only, got kind transcription');
+    expect(p).toContain('x.yaml: tools: tools apply to kind realtime (function calls) and live (delegation results) only, got kind transcription');
     expect(p).toContain('x.yaml: output_language: applies to kind translation only, got kind transcription');
     expect(p.some((x) => x.startsWith('x.yaml: mock.latency_profile: no such file') && x.includes('nope.json'))).toBe(true);
     expect(p).toHaveLength(4);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../common/errors.ts';
-import { isKnownNonReasoningModel, isReasoningModel } from '../../common/protocol/models.ts';
+import { isKnownNonReasoningModel, isLiveModel, isReasoningModel, LIVE_MODELS } from '../../common/protocol/models.ts';
 import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
@@ -29,7 +29,7 @@ export interface ScenarioSource {
 /** Default run length when neither `duration_s` nor `turns_per_session` is given, s. */
 export const DEFAULT_DURATION_S = 30;
 /** Default models per kind. */
-export const DEFAULT_MODELS = { realtime: 'gpt-realtime-2', transcription: 'gpt-4o-transcribe', translation: 'gpt-realtime-translate' } as const;
+export const DEFAULT_MODELS = { realtime: 'gpt-realtime-2', transcription: 'gpt-4o-transcribe', translation: 'gpt-realtime-translate', live: 'gpt-live-1' } as const;
 /** Default `output_language` of translation sessions. */
 export const DEFAULT_OUTPUT_LANGUAGE = 'es';
 
@@ -177,7 +177,8 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
   const reasoningModel = kind === 'realtime' && isReasoningModel(model);
   const efforts: EffortKey[] = f.efforts ?? [reasoningModel ? 'low' : 'none'];
   efforts.forEach((e, i) => {
-    if (kind !== 'realtime' && e !== 'none') add(['efforts', i], `expected 'none' for kind ${kind} (reasoning applies to realtime sessions), got '${e}'`);
+    if (kind === 'live' && e !== 'none') add(['efforts', i], `expected no efforts for kind live: the GPT-Live voice model has no reasoning effort, got '${e}'`);
+    else if (kind !== 'realtime' && e !== 'none') add(['efforts', i], `expected 'none' for kind ${kind} (reasoning applies to realtime sessions), got '${e}'`);
     else if (e !== 'none' && isKnownNonReasoningModel(model)) {
       add(['efforts', i], `expected 'none' for model ${model}, which has no reasoning (efforts apply to gpt-realtime-2, gpt-realtime-2.1 and gpt-realtime-2.1-mini), got '${e}'`);
     }
@@ -185,9 +186,17 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
 
   const think = typeof f.think_time_ms === 'number' ? { minMs: f.think_time_ms, maxMs: f.think_time_ms } : { minMs: f.think_time_ms.min, maxMs: f.think_time_ms.max };
 
-  if (kind !== 'realtime') {
-    if (f.tools.length > 0) add(['tools'], `tools apply to kind realtime only, got kind ${kind}`);
-    if (f.barge_in !== null) add(['barge_in'], `barge-in applies to kind realtime only, got kind ${kind}`);
+  // GPT-Live: the model is named in session.start and must be a Live model; a Live model is refused on /v1/realtime.
+  if (kind === 'live' && !isLiveModel(model)) add(['model'], `expected a GPT-Live model (${LIVE_MODELS.join(', ')}) for kind live, got '${model}'`);
+  if (kind !== 'live' && isLiveModel(model)) add(['model'], `'${model}' is a GPT-Live model: use kind live (or live: {model: ${model}} beside a realtime model)`);
+  if (f.live !== undefined) {
+    if (kind !== 'realtime') add(['live'], `applies to kind realtime only (it adds GPT-Live sessions beside realtime ones), got kind ${kind}`);
+    else if (!isLiveModel(f.live.model)) add(['live', 'model'], `expected a GPT-Live model (${LIVE_MODELS.join(', ')}), got '${f.live.model}'`);
+  }
+  if (kind === 'live' && f.turn_detection !== undefined) add(['turn_detection'], 'does not apply to kind live: GPT-Live turns are taken by the model, with no VAD settings');
+  if ((kind !== 'realtime' || f.live !== undefined) && f.barge_in !== null) add(['barge_in'], `barge-in applies to realtime-only scenarios, got kind ${kind}${f.live ? ' with live' : ''}`);
+  if (kind !== 'realtime' && kind !== 'live') {
+    if (f.tools.length > 0) add(['tools'], `tools apply to kind realtime (function calls) and live (delegation results) only, got kind ${kind}`);
   }
   if (f.output_language !== undefined && kind !== 'translation') add(['output_language'], `applies to kind translation only, got kind ${kind}`);
   if (f.transport === 'webrtc') {
@@ -231,6 +240,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     audioFormat: f.audio_format,
     wireFormat: toWireFormat(f.audio_format),
     efforts,
+    live: kind === 'realtime' && f.live !== undefined ? { model: f.live.model } : null,
     voice: f.voice,
     instructions: f.instructions,
     outputModalities: f.output_modalities,

@@ -144,7 +144,9 @@ export const scenarioFileSchema = z.strictObject({
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _; not starting with a digit)' }).optional(),
   mock: mockSchema.default({ faults: [], max_session_s: 3600, priority: DEFAULT_MOCK_PRIORITY }),
   model: z.string().min(1).optional(),
-  kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),
+  kind: z.enum(['realtime', 'transcription', 'translation', 'live']).default('realtime'),
+  /** Realtime scenarios: also run GPT-Live sessions of this model, interleaved as one more arm. */
+  live: z.strictObject({ model: z.string().min(1).default('gpt-live-1') }).optional(),
   sessions: posInt.default(1),
   arrival: arrivalSchema.default({ type: 'ramp', ramp_up_s: 0 }),
   stop_when: stopWhenSchema.optional(),

@@ -9,7 +9,7 @@ import type { TransportKind } from '../transport/kinds.ts';
 export type { EffortKey, SloSpec } from './schema.ts';
 
 /** What kind of session every connection of the run opens. */
-export type ScenarioKind = 'realtime' | 'transcription' | 'translation';
+export type ScenarioKind = 'realtime' | 'transcription' | 'translation' | 'live';
 
 /** Input audio format of the sessions, as named in scenario files. */
 export type AudioFormatName = 'pcm16' | 'pcmu' | 'pcma';
@@ -118,6 +118,11 @@ export interface ResolvedScenario {
   wireFormat: WireAudioFormat;
   /** Efforts assigned to sessions interleaved (see `assignEfforts`); `none` = no `reasoning` sent. */
   efforts: readonly EffortKey[];
+  /**
+   * `live: {model}` on a realtime scenario: GPT-Live sessions of that model interleaved with the
+   * efforts as one more arm (harness/scenario/arms.ts); null when not set (and for other kinds).
+   */
+  live: { model: string } | null;
   voice: string;
   instructions: string | null;
   outputModalities: readonly ['audio'] | readonly ['text'];

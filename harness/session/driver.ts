@@ -21,6 +21,7 @@ import { RateLimitLog, type RateLimitNotice } from './rate-limit-log.ts';
 import { Microphone, type AnyMicrophone } from './microphone.ts';
 import type { SetupPhases } from '../contract.ts';
 import { callMicrophone, setupPhases } from './call-audio.ts';
+import { runLiveSession } from './live.ts';
 import { faultOfClose, reconnectDelayMs, RecoveryLog, resolveRecoveryPolicy, seededRandom, type RecoveryPolicy } from './recovery.ts';
 import type { SessionHost } from './session-host.ts';
 import { TranslationEngine } from './translation.ts';
@@ -75,6 +76,7 @@ export type SessionOutcome =
 
 /** Runs one planned session to its end. Never rejects for target behaviour: that is in the result. */
 export function runSession(plan: SessionPlan, deps: SessionDeps): Promise<SessionResult> {
+  if (plan.kind === 'live') return runLiveSession(plan, deps);
   return new SessionDriver(plan, deps).run();
 }
 

@@ -27,8 +27,8 @@ export interface ClientSessionInfo {
   readonly sessionId: string | null;
   /** `websocket`, `webrtc`, `sip` or `sideband`. Truncation after a barge-in is judged on `websocket` only. */
   readonly transport: 'websocket' | 'webrtc' | 'sip' | 'sideband';
-  /** `realtime`, `transcription`, `translation`, or null when the route was refused. */
-  readonly endpoint: 'realtime' | 'transcription' | 'translation' | null;
+  /** `realtime`, `transcription`, `translation`, `live`, or null when the route was refused. */
+  readonly endpoint: 'realtime' | 'transcription' | 'translation' | 'live' | null;
   /** The path and query as sent, with every query value that may carry a key replaced by `***`. */
   readonly redactedTarget: string;
   /** Client IP address (no port), or null. */

@@ -33,6 +33,7 @@ const CANCEL: FixtureName = 'realtime-cancel.jsonl';
 const BARGE: FixtureName = 'realtime-barge-in.jsonl';
 const TX: FixtureName = 'transcription.jsonl';
 const TR: FixtureName = 'translation.jsonl';
+const LV: FixtureName = 'live.jsonl';
 
 const server = (event: Record<string, unknown>): StreamLine => ({ server: event });
 
@@ -246,6 +247,43 @@ const CASES: Record<RuleId, readonly BreakingCase[]> = {
     { fixture: 'realtime-bad-key.jsonl', what: 'bad key close reason', mutate: setClose(3000, 'unauthorized') },
   ],
   'RT-CLOSE-002': [{ fixture: TR, what: 'translation closed with 1011', mutate: setClose(1011, 'internal') }],
+  'LIVE-SESSION-001': [
+    { fixture: LV, what: 'transcript before session.started', mutate: moveBefore('session.input_transcript.delta', 0, 'session.started') },
+    { fixture: LV, what: 'session.started twice', mutate: dup('session.started') },
+  ],
+  'LIVE-SESSION-002': [
+    { fixture: LV, what: 'session id without live_', mutate: set('session.started', 0, 'session.id', 'sess_123') },
+    { fixture: LV, what: 'closed snapshot status not active', mutate: set('session.closed', 0, 'session.status', 'closed') },
+  ],
+  'LIVE-AUDIO-001': [
+    { fixture: LV, what: 'event_id on a primary audio delta', mutate: set('session.output_audio.delta', 0, 'event_id', 'event_X1') },
+    { fixture: LV, what: 'odd byte count', mutate: set('session.output_audio.delta', 1, 'delta', 'AA==') },
+  ],
+  'LIVE-TRANSCRIPT-001': [{ fixture: LV, what: 'end_ms before start_ms', mutate: set('session.input_transcript.delta', 0, 'end_ms', 100) }],
+  'LIVE-TRANSCRIPT-002': [{ fixture: LV, what: 'input start_ms goes back', mutate: set('session.input_transcript.delta', 1, 'start_ms', 200) }],
+  'LIVE-IDS-001': [
+    { fixture: LV, what: 'usage update without event_id', mutate: set('session.usage.updated', 0, 'event_id', undefined) },
+    { fixture: LV, what: 'repeated event_id', mutate: set('session.output_transcript.delta', 1, 'event_id', 'event_L0005') },
+  ],
+  'LIVE-USAGE-001': [{ fixture: LV, what: 'usage.seconds goes down at close', mutate: set('session.closed', 0, 'usage.seconds', 3) }],
+  'LIVE-CLOSE-001': [
+    { fixture: LV, what: 'audio after session.closed', mutate: moveAfter('session.output_audio.delta', 0, 'session.closed') },
+    { fixture: LV, what: 'unknown close reason', mutate: set('session.closed', 0, 'reason', 'done') },
+  ],
+  'LIVE-CLOSE-002': [{ fixture: LV, what: 'session.closed dropped before a 1000 close', mutate: drop('session.closed') }],
+  'LIVE-DELEGATION-001': [{ fixture: LV, what: 'delegation target responses on a client session', mutate: set('session.delegation.created', 0, 'delegation.target', 'responses') }],
+  'LIVE-EVENTS-001': [
+    { fixture: LV, what: 'a Realtime event on a Live socket', mutate: set('session.usage.updated', 0, 'type', 'response.done') },
+    { fixture: LV, what: 'an SDK-reserved type', mutate: set('session.usage.updated', 0, 'type', 'open') },
+  ],
+  'LIVE-ERROR-001': [
+    {
+      fixture: LV,
+      what: 'Realtime-shaped error with null param',
+      mutate: insertAfter('session.usage.updated', 0, server({ type: 'error', event_id: 'event_X0002', error: { type: 'invalid_request_error', code: null, message: 'x', param: null } })),
+    },
+  ],
+  'LIVE-ACK-001': [{ fixture: LV, what: 'ack echoing an id the client never sent', mutate: set('session.commentary.appended', 0, 'client_event_id', 'nope_1') }],
 };
 
 describe('every rule can fail', () => {

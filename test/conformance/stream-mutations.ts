@@ -21,6 +21,7 @@ export const FIXTURE_NAMES = [
   'realtime-bad-key.jsonl',
   'transcription.jsonl',
   'translation.jsonl',
+  'live.jsonl',
 ] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];
 

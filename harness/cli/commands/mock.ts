@@ -157,7 +157,7 @@ export async function runMock(flags: MockFlags, io: CliIo): Promise<void> {
 export const registerMock: RegisterCommand = (program, io) => {
   program
     .command('mock')
-    .description('Run the bundled mock Realtime server (WebSocket /v1/realtime, client secrets) until SIGINT/SIGTERM')
+    .description('Run the bundled mock Realtime server (WebSocket /v1/realtime, GPT-Live /v1/live/sessions, client secrets) until SIGINT/SIGTERM')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one)', '0')
     .option('--seed <n>', 'seed of ids, latencies, answers and faults', '1')
