@@ -14,6 +14,14 @@ import type { Arrival, ResolvedScenario, ScenarioOverrides, StopWhen, TurnDetect
 import { stepSchedule } from './schedule.ts';
 import { toWireFormat } from './wire.ts';
 
+/** Default `timeouts.drain_ms`: how long turns in progress may finish after the run's end, ms. */
+export const DEFAULT_DRAIN_MS = 5_000;
+/**
+ * Default `timeouts.drain_ms` over WebRTC: a turn there ends when its answer has been heard, and the
+ * server plays audio in real time (an answer of 8 s takes 8 s), so 5 s would cut most last turns.
+ */
+export const DEFAULT_WEBRTC_DRAIN_MS = 15_000;
+
 /** Where the raw object came from, for messages and relative paths. */
 export interface ScenarioSource {
   /** How problems name it, e.g. `scenarios/smoke.yaml` or `<inline>`. */
@@ -248,7 +256,7 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     tools: f.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters, result: t.result })),
     clips: Array.isArray(f.clips) ? { type: 'list', ids: [...f.clips] } : { type: 'random', seed: f.clips.seed ?? f.seed },
     bargeIn: f.barge_in === null ? null : { afterAudioMs: f.barge_in.after_audio_ms },
-    timeouts: { connectMs: f.timeouts.connect_ms, turnMs: f.timeouts.turn_ms, drainMs: f.timeouts.drain_ms },
+    timeouts: { connectMs: f.timeouts.connect_ms, turnMs: f.timeouts.turn_ms, drainMs: f.timeouts.drain_ms ?? (f.transport === 'webrtc' ? DEFAULT_WEBRTC_DRAIN_MS : DEFAULT_DRAIN_MS) },
     slo: f.slo,
     pacing: { sendLagP99BudgetMs: f.pacing.send_lag_p99_budget_ms ?? defaultSendLagBudgetMs(f.chunk_ms), stallBudgetMs: f.pacing.stall_budget_ms, busyPoll: f.pacing.busy_poll },
     seed: f.seed,

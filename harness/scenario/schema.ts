@@ -167,9 +167,10 @@ export const scenarioFileSchema = z.strictObject({
   tools: z.array(toolSchema).superRefine(noDuplicates('tool name', (t) => t.name, ['name'])).default([]),
   clips: clipsSchema.default({ random: true }),
   barge_in: z.strictObject({ after_audio_ms: nonNegInt }).nullable().default(null),
+  // drain_ms defaults by transport (resolve.ts): a WebRTC turn lasts until its audio has played in real time.
   timeouts: z
-    .strictObject({ connect_ms: posInt.default(10_000), turn_ms: posInt.default(30_000), drain_ms: nonNegInt.default(5_000) })
-    .default({ connect_ms: 10_000, turn_ms: 30_000, drain_ms: 5_000 }),
+    .strictObject({ connect_ms: posInt.default(10_000), turn_ms: posInt.default(30_000), drain_ms: nonNegInt.optional() })
+    .default({ connect_ms: 10_000, turn_ms: 30_000 }),
   slo: sloSchema.default({}),
   pacing: z
     .strictObject({ send_lag_p99_budget_ms: posNum.optional(), stall_budget_ms: posNum.default(DEFAULT_STALL_BUDGET_MS), busy_poll: z.boolean().default(false) })
