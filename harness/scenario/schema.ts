@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
 import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
+import { SCENARIO_TRANSPORTS, carrierSchema } from './carrier-schema.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
 export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;
@@ -144,6 +145,11 @@ export const scenarioFileSchema = z.strictObject({
   mock: mockSchema.default({ faults: [], max_session_s: 3600, priority: DEFAULT_MOCK_PRIORITY }),
   model: z.string().min(1).optional(),
   kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),
+  /** `websocket` (default), or a carrier the harness plays against a bridge (carrier-schema.ts). */
+  transport: z.enum(SCENARIO_TRANSPORTS).default('websocket'),
+  twiml_url: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// URL' }).optional(),
+  bridge_cmd: z.string().min(1).optional(),
+  carrier: carrierSchema.optional(),
   sessions: posInt.default(1),
   arrival: arrivalSchema.default({ type: 'ramp', ramp_up_s: 0 }),
   stop_when: stopWhenSchema.optional(),

@@ -4,6 +4,7 @@
  */
 import type { ScriptedTool, TurnMode, WireAudioFormat } from '../contract.ts';
 import type { EffortKey, MockPriority, SloSpec } from './schema.ts';
+import type { CarrierConfig, ScenarioTransport } from './carrier-schema.ts';
 
 export type { EffortKey, SloSpec } from './schema.ts';
 
@@ -91,6 +92,10 @@ export interface ResolvedScenario {
   };
   model: string;
   kind: ScenarioKind;
+  /** `transport`: `websocket` (default) or a carrier flavour. */
+  transport: ScenarioTransport;
+  /** Carrier options (`transport: twilio | telnyx`); null for `websocket`. */
+  carrier: CarrierConfig | null;
   /** Closed model: concurrent sessions. Open model: sessions in total. Default 1. */
   sessions: number;
   arrival: Arrival;
@@ -162,6 +167,8 @@ export interface ScenarioOverrides {
   busyPoll?: boolean;
   /** `--mock-priority low|idle|normal` (sets `mock.priority`). */
   mockPriority?: string;
+  /** `--bridge-cmd CMD` (sets `bridge_cmd`). */
+  bridgeCmd?: string;
   /** `--header 'Name: value'`, repeatable; added to (and overriding) the scenario's `headers`. */
   header?: readonly string[];
 }
