@@ -21,13 +21,13 @@ export const METRIC_HELP: Record<(typeof CARRIER_METRICS)[number], string> = {
 };
 
 function verdict(s: CarrierSummary): string {
-  if (!s.valid) return `INVALID RUN: ${s.invalid_reasons.join('; ')}`;
   const problems: string[] = [];
   if (s.calls.failed > 0) problems.push(`${s.calls.failed} call(s) failed`);
   if (s.bad_input.total > 0) problems.push(`${s.bad_input.total} bad message(s) from the bridge`);
   if (s.turns.failed > 0) problems.push(`${s.turns.failed} turn(s) unanswered`);
   if (!s.slo.passed) problems.push(`SLO breached: ${s.slo.breaches.map((b) => b.message).join('; ')}`);
   if (s.turns.completed === 0) problems.push('no turn completed');
+  if (!s.valid) return `INVALID RUN: ${s.invalid_reasons.join('; ')}${problems.length ? `; also ${problems.join('; ')}` : ''}`;
   return problems.length === 0 ? 'PASS: valid run, calls completed, SLOs met' : `FAIL: ${problems.join('; ')}`;
 }
 
