@@ -51,6 +51,8 @@ export interface CarrierRunOptions {
   onLine?: (line: string) => void;
   /** Copy the bridge's output here as it comes (default: kept for the report only). */
   bridgeEcho?: NodeJS.WritableStream | null;
+  /** Told the process ids of the embedded mock and the bridge command once both run (benchmarks profile them). Default none. */
+  onProcesses?: (p: { mockPid: number; bridgePid: number | null }) => void;
 }
 
 /** What a carrier run produced. */
@@ -145,6 +147,7 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
         const exit = await bridge.stop();
         throw new ConfigError('E_BRIDGE', [`--bridge-cmd: ${(err as Error).message} (exit ${exitText(exit)})`, ...tailLines(bridge.tail())]);
       }
+      opts.onProcesses?.({ mockPid: mock.pid, bridgePid: bridge.pid });
     }
 
     // ---- the calls -----------------------------------------------------------------------------
@@ -197,7 +200,7 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
           url = s.url;
           params = s.parameters;
         } catch (err) {
-          const r: CallResult = { call: index, streamId: ids.streamId, callId: ids.callId, outcome: 'connect_failed', reason: (err as Error).message, setupMs: null, framesSent: 0, mediaReceived: 0, marks: { received: 0, echoed: 0, echoedOnClear: 0, unnamed: 0, echoDelaysMs: [] }, clears: 0, dtmfSent: 0, problems: { invalid_json: 0, invalid_message: 0, wrong_stream_id: 0, bad_base64: 0, wrong_size: 0, not_codec: 0, out_of_order: 0 }, problemExamples: [], otherEvents: {}, turns: [], closeCode: null };
+          const r: CallResult = { call: index, streamId: ids.streamId, callId: ids.callId, outcome: 'connect_failed', reason: (err as Error).message, setupMs: null, framesSent: 0, mediaReceived: 0, marks: { received: 0, echoed: 0, echoedOnClear: 0, unnamed: 0, echoDelaysMs: [] }, clears: 0, dtmfSent: 0, problems: { invalid_json: 0, invalid_message: 0, wrong_stream_id: 0, bad_base64: 0, wrong_size: 0, not_codec: 0 }, problemExamples: [], otherEvents: {}, afterStop: 0, turns: [], closeCode: null };
           results.push(r);
           return;
         }

@@ -68,9 +68,13 @@ export class CarrierTally {
   marks = { received: 0, echoed: 0, echoedOnClear: 0, unnamed: 0 };
   clears = 0;
   dtmfSent = 0;
+  afterStop = 0;
   bargeIns = 0;
   bargeInsWithoutClear = 0;
-  /** Calls whose every turn got an answer and that ended as planned, with no bad input. */
+  /**
+   * Calls that ended as planned (or were hung up by the run), with at least one answered turn, every
+   * other turn answered (a turn cut by the hang-up excepted) and no bad input.
+   */
   validCalls = 0;
   calls = 0;
   negativeSplits = 0;
@@ -85,7 +89,8 @@ export class CarrierTally {
   addCall(c: CallResult, metrics: readonly CarrierTurnMetrics[]): void {
     this.calls++;
     this.byOutcome[c.outcome] = (this.byOutcome[c.outcome] ?? 0) + 1;
-    if (c.reason !== null) this.failureReasons[c.reason] = (this.failureReasons[c.reason] ?? 0) + 1;
+    // A call hung up by the run (its duration, a stop request) is not a failure.
+    if (c.reason !== null && c.outcome !== 'aborted') this.failureReasons[c.reason] = (this.failureReasons[c.reason] ?? 0) + 1;
     this.#rec('call_setup_ms', c.setupMs);
     for (const d of c.marks.echoDelaysMs) this.#rec('mark_echo_delay_ms', d);
     this.marks.received += c.marks.received;
@@ -94,6 +99,7 @@ export class CarrierTally {
     this.marks.unnamed += c.marks.unnamed;
     this.clears += c.clears;
     this.dtmfSent += c.dtmfSent;
+    this.afterStop += c.afterStop;
     let bad = 0;
     for (const k of PROBLEM_KINDS) {
       this.problems[k] += c.problems[k];
@@ -116,7 +122,8 @@ export class CarrierTally {
       this.#rec('model_ms', m.model_ms);
       this.#rec('bridge_out_ms', m.bridge_out_ms);
     });
-    if (c.outcome === 'completed' && bad === 0 && c.turns.every((t) => t.status === 'completed')) this.validCalls++;
+    const answered = c.turns.every((t) => t.status === 'completed' || (c.outcome === 'aborted' && t.status === 'call_ended'));
+    if ((c.outcome === 'completed' || c.outcome === 'aborted') && bad === 0 && answered && c.turns.some((t) => t.status === 'completed')) this.validCalls++;
   }
 }
 
@@ -201,6 +208,8 @@ export function buildCarrierSummary(t: CarrierTally, x: CarrierSummaryInput) {
     marks: { received: t.marks.received, echoed: t.marks.echoed, echoed_on_clear: t.marks.echoedOnClear, without_name: t.marks.unnamed },
     clears: t.clears,
     dtmf_sent: t.dtmfSent,
+    /** Bridge messages after the carrier's `stop` (ignored; not bad input). */
+    messages_after_stop: t.afterStop,
     bad_input: { total: badInput, by_kind: t.problems, calls: t.callsWithProblems.slice(0, 50), examples: t.problemExamples },
     send_lag_ms: sendLag,
     event_loop: x.eventLoop,
