@@ -2,7 +2,7 @@
  * A scripted fake bridge for the carrier tests: a WebSocket server on 127.0.0.1 port 0 that records
  * every message the carrier sends (with receive stamps) and lets a test script what it sends back.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMulaw, encodeMulaw } from '../../common/audio/g711.ts';
 import { hrtimeUs } from '../../common/clock.ts';
@@ -31,9 +31,12 @@ export interface FakeBridge {
 }
 
 /** Starts the fake bridge; `script` runs for each connection and on each message. */
-export async function startFakeBridge(script: { onMessage?: (c: FakeCall, m: Record<string, any>) => void; onConnection?: (c: FakeCall) => void } = {}, extra?: (http: Server) => void): Promise<FakeBridge> {
-  const http = createServer((req, res) => res.writeHead(404).end());
-  extra?.(http);
+export async function startFakeBridge(
+  script: { onMessage?: (c: FakeCall, m: Record<string, any>) => void; onConnection?: (c: FakeCall) => void } = {},
+  /** Plain HTTP requests (TwiML); default 404. */
+  onHttp?: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<FakeBridge> {
+  const http = createServer(onHttp ?? ((_req, res) => res.writeHead(404).end()));
   const wss = new WebSocketServer({ server: http, path: '/media-stream' });
   const calls: FakeCall[] = [];
   wss.on('connection', (ws) => {
