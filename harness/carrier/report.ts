@@ -2,6 +2,8 @@
  * The carrier run's end-of-run text (verdict first) and `report.html` (the project's page shell:
  * one self-contained file, no network). Both read only `summary.json`'s content.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { page } from '../report/html.ts';
 import { esc } from '../report/svg.ts';
 import { CARRIER_METRICS } from './summary.ts';
@@ -78,4 +80,22 @@ export function renderCarrierReport(s: CarrierSummary): string {
     s.bridge ? `<h2>Bridge</h2><p><code>${esc(s.bridge.command)}</code> → exit ${esc(s.bridge.exit)}</p><pre>${esc(s.bridge.tail)}</pre>` : '',
   ].join('\n');
   return page(`${s.scenario.name} — carrier report`, body, s);
+}
+
+/** Whether a run folder holds a carrier run (its `summary.json` has the carrier schema). */
+export function isCarrierRun(runDir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as { schema?: unknown }).schema === 'rth.carrier-summary/1';
+  } catch {
+    return false;
+  }
+}
+
+/** `rth report RUN_DIR` for a carrier run: report.html again from its summary.json. Returns the file written. */
+export function rebuildCarrierReport(runDir: string, outDir: string = runDir): string {
+  const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as CarrierSummary;
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, 'report.html');
+  writeFileSync(file, renderCarrierReport(summary));
+  return file;
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAlaw, decodeMulaw, encodeAlaw } from '../../common/audio/g711.ts';
 import { runCarrierScenario } from '../../harness/carrier/run-carrier.ts';
+import { main } from '../../harness/cli/main.ts';
+import { captureIo } from '../e2e/e2e-helpers.ts';
 import { resolveScenario } from '../../harness/scenario/index.ts';
 import { startFakeBridge, toneMulaw } from './fake-bridge.ts';
 
@@ -69,6 +71,14 @@ describe('runCarrierScenario', () => {
       for (const f of ['summary.json', 'calls.jsonl', 'turns.jsonl', 'report.html', 'run.json', 'carrier_ttfa_ms.hgrm', 'send_lag_ms.hgrm']) expect(existsSync(path.join(out, f)), f).toBe(true);
       expect(readFileSync(path.join(out, 'calls.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
       expect(r.table.split('\n')[0]).toMatch(/^(PASS|INVALID RUN)/);
+      // `rth report DIR` rebuilds the carrier report and leaves the carrier summary alone.
+      const before = readFileSync(path.join(out, 'summary.json'), 'utf8');
+      rmSync(path.join(out, 'report.html'));
+      const io = captureIo();
+      expect(await main(['node', 'rth', 'report', out], io)).toBe(0);
+      expect(io.stdout.join('\n')).toBe(`wrote ${path.join(out, 'report.html')}`);
+      expect(readFileSync(path.join(out, 'summary.json'), 'utf8')).toBe(before);
+      expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('twilio calls');
     } finally {
       await b.close();
     }
