@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/errors.ts';
 import { resolveScenario } from './resolve.ts';
-import { SCENARIO_TRANSPORTS } from './carrier-schema.ts';
+import { SCENARIO_TRANSPORTS } from './schema.ts';
 
 const source = { label: 'calls.yaml', path: '/x/calls.yaml', dir: '/x', cwd: '/w' };
 function problems(raw: Record<string, unknown>, overrides = {}): string[] {

@@ -1,20 +1,15 @@
 /**
  * Scenario fields of carrier calls (`transport: twilio | telnyx`): the harness plays the phone
  * carrier against a team's bridge server (docs/readme/telephony.md). Kept apart from schema.ts so the
- * realtime fields stay readable; schema.ts only adds `transport`, `twiml_url`, `bridge_cmd` and
+ * realtime fields stay readable; schema.ts only adds `transport` (its values: `SCENARIO_TRANSPORTS` there),
  * `carrier` and resolve.ts calls {@link resolveCarrier}.
  */
 import { z } from 'zod';
 import type { FieldPath } from './problems.ts';
+import type { ScenarioTransport } from './schema.ts';
 
-/**
- * Every value of the scenario's `transport` field. `websocket` (the default) is the Realtime API
- * WebSocket the harness speaks itself; the others play a carrier against a bridge. Another transport
- * is added here and nowhere else in the schema.
- */
-export const SCENARIO_TRANSPORTS = ['websocket', 'twilio', 'telnyx'] as const;
-/** One of {@link SCENARIO_TRANSPORTS}. */
-export type ScenarioTransport = (typeof SCENARIO_TRANSPORTS)[number];
+export type { ScenarioTransport } from './schema.ts';
+
 /** The carrier flavours (transports where the harness is the carrier). */
 export const CARRIER_TRANSPORTS = ['twilio', 'telnyx'] as const;
 /** One of {@link CARRIER_TRANSPORTS}. */

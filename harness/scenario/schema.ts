@@ -7,12 +7,22 @@
 import { z } from 'zod';
 import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
 import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
-import { SCENARIO_TRANSPORTS, carrierSchema } from './carrier-schema.ts';
+import { carrierSchema } from './carrier-schema.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
 export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;
 /** See {@link EFFORT_KEYS}. */
 export type EffortKey = (typeof EFFORT_KEYS)[number];
+
+/**
+ * Every value of the scenario's `transport` field: `websocket` (the default; the Realtime API
+ * WebSocket the harness speaks itself), or a carrier the harness plays against a team's bridge
+ * (`twilio`, `telnyx`: scenario/carrier-schema.ts, docs/readme/telephony.md). A new transport is
+ * added here and nowhere else in the schema.
+ */
+export const SCENARIO_TRANSPORTS = ['websocket', 'twilio', 'telnyx'] as const;
+/** One of {@link SCENARIO_TRANSPORTS}. */
+export type ScenarioTransport = (typeof SCENARIO_TRANSPORTS)[number];
 
 /** Metrics an SLO can name (keys of `summary.metrics`). */
 export const SLO_METRICS = ['ttfa_ms', 'ttfa_onset_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms'] as const;
@@ -145,7 +155,6 @@ export const scenarioFileSchema = z.strictObject({
   mock: mockSchema.default({ faults: [], max_session_s: 3600, priority: DEFAULT_MOCK_PRIORITY }),
   model: z.string().min(1).optional(),
   kind: z.enum(['realtime', 'transcription', 'translation']).default('realtime'),
-  /** `websocket` (default), or a carrier the harness plays against a bridge (carrier-schema.ts). */
   transport: z.enum(SCENARIO_TRANSPORTS).default('websocket'),
   twiml_url: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// URL' }).optional(),
   bridge_cmd: z.string().min(1).optional(),
