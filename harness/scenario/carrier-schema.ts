@@ -2,7 +2,7 @@
  * Scenario fields of carrier calls (`transport: twilio | telnyx`): the harness plays the phone
  * carrier against a team's bridge server (docs/readme/telephony.md). Kept apart from schema.ts so the
  * realtime fields stay readable; schema.ts only adds `transport` (its values: `SCENARIO_TRANSPORTS` there),
- * `carrier` and resolve.ts calls {@link resolveCarrier}.
+ * `twiml_url`, `bridge_cmd` and `carrier`, and resolve.ts calls {@link resolveCarrier}.
  */
 import { z } from 'zod';
 import type { FieldPath } from './problems.ts';
