@@ -64,6 +64,12 @@ export function audioFootprint(config: K6ScriptConfig): { perVu: number; perInst
  * @throws ConfigError `E_FLAG` (bad target / parallelism), `E_SCENARIO` (unknown clip ids), `E_MANIFEST` / `E_CORPUS` / `E_WAV` (corpus)
  */
 export async function exportK6(scenario: ResolvedScenario, opts: K6ExportOptions): Promise<K6ExportResult> {
+  if (scenario.carrier !== null) {
+    throw new ConfigError(
+      'E_SCENARIO',
+      `${scenario.sourceLabel}: transport: the k6 export writes transport websocket scenarios only, got ${scenario.transport}. A k6 script could play the carrier over k6/websockets, but this export has no k6 counterpart of the call engine (20 ms media for the whole call from never-early deadlines, the mark play-out clock, speech-onset TTFA, the mock-trace split, --bridge-cmd); run the calls with 'rth run' (docs/readme/telephony.md, "k6")`,
+    );
+  }
   if (scenario.transport !== 'websocket') {
     // k6 speaks HTTP and WebSocket only: there is no WebRTC (ICE, DTLS, SRTP, SCTP) in k6.
     throw new ConfigError('E_SCENARIO', `${scenario.sourceLabel}: transport: k6 has no WebRTC, so a scenario with transport ${scenario.transport} cannot be exported; run it with rth run (or export it with transport: websocket)`);

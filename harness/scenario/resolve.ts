@@ -9,6 +9,7 @@ import { ConfigError } from '../../common/errors.ts';
 import { isKnownNonReasoningModel, isLiveModel, isReasoningModel, LIVE_MODELS } from '../../common/protocol/models.ts';
 import { defaultSendLagBudgetMs } from '../metrics/self-check.ts';
 import { formatPath, issuesToProblems, showValue, type FieldPath, type FieldProblem } from './problems.ts';
+import { resolveCarrier } from './carrier-schema.ts';
 import { scenarioFileSchema, type EffortKey, type ScenarioFile } from './schema.ts';
 import type { Arrival, ResolvedScenario, ScenarioOverrides, StopWhen, TurnDetection } from './types.ts';
 import { stepSchedule } from './schedule.ts';
@@ -58,6 +59,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   out: '--out',
   'mock.priority': '--mock-priority',
   'pacing.busy_poll': '--busy-poll',
+  bridge_cmd: '--bridge-cmd',
 };
 
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
@@ -106,6 +108,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ScenarioOverrides): { m
   if (o.transport !== undefined) set('transport', o.transport.trim());
   if (o.workers !== undefined) set('workers', flagValue(o.workers));
   if (o.out !== undefined) set('out', o.out);
+  if (o.bridgeCmd !== undefined) set('bridge_cmd', o.bridgeCmd);
   // Flags for fields inside a mapping are merged into the file's mapping; a section that is not
   // a mapping is left alone, so the file's own error is the one reported.
   const setNested = (section: string, field: string, value: unknown): void => {
@@ -221,6 +224,11 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     if (!existsSync(latencyProfilePath)) add(['mock', 'latency_profile'], `no such file ${showValue(latencyProfilePath)}`);
   }
 
+  // A command from the file runs in the file's folder (its relative paths are the file's); one from
+  // `--bridge-cmd` runs where the user typed it.
+  const bridgeCwd = flagged.has('bridge_cmd') || !source.path ? (source.cwd ?? process.cwd()) : source.dir;
+  const carrier = resolveCarrier(f, given, bridgeCwd, add);
+
   if (problems.length > 0) return { problems };
 
   const turnDetection = toTurnDetection(f.turn_detection ?? { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true });
@@ -235,6 +243,8 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     mock: { seed: f.mock.seed ?? f.seed, latencyProfilePath, faults: [...f.mock.faults], maxSessionS: f.mock.max_session_s, priority: f.mock.priority, maxConcurrentSessions: f.mock.max_concurrent_sessions ?? null, tokensPerMinute: f.mock.tokens_per_minute ?? null },
     model,
     kind,
+    transport: f.transport,
+    carrier,
     sessions: search?.sessions ?? f.sessions,
     arrival: search?.arrival ?? (f.arrival.type === 'ramp' ? { type: 'ramp', rampUpS: f.arrival.ramp_up_s } : f.arrival.type === 'rate' ? { type: 'rate', perS: f.arrival.per_s, poisson: f.arrival.poisson } : never(f.arrival)),
     stopWhen: search?.stopWhen ?? null,
@@ -244,7 +254,6 @@ function finish(f: ScenarioFile, source: ScenarioSource, fileName: string, flagg
     turnDetection,
     turnMode: turnDetection.type,
     chunkMs: f.chunk_ms,
-    transport: f.transport,
     audioFormat: f.audio_format,
     wireFormat: toWireFormat(f.audio_format),
     efforts,

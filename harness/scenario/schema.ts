@@ -7,12 +7,23 @@
 import { z } from 'zod';
 import { DEFAULT_STALL_BUDGET_MS } from '../metrics/self-check.ts';
 import { REASONING_EFFORTS } from '../../common/protocol/types.ts';
-import { DEFAULT_TRANSPORT, TRANSPORT_KINDS } from '../transport/kinds.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_KINDS, type TransportKind } from '../transport/kinds.ts';
+import { carrierSchema } from './carrier-schema.ts';
 
 /** An effort key: one of the five reasoning efforts, or `none` (no `reasoning` sent; non-reasoning models). */
 export const EFFORT_KEYS = [...REASONING_EFFORTS, 'none'] as const;
 /** See {@link EFFORT_KEYS}. */
 export type EffortKey = (typeof EFFORT_KEYS)[number];
+
+/**
+ * Every value of the scenario's `transport` field: `websocket` (the default; the Realtime API
+ * WebSocket the harness speaks itself), or a carrier the harness plays against a team's bridge
+ * (`twilio`, `telnyx`: scenario/carrier-schema.ts, docs/readme/telephony.md). A new transport is
+ * added here and nowhere else in the schema.
+ */
+export const SCENARIO_TRANSPORTS = TRANSPORT_KINDS;
+/** One of {@link SCENARIO_TRANSPORTS}. */
+export type ScenarioTransport = TransportKind;
 
 /** Metrics an SLO can name (keys of `summary.metrics`). */
 export const SLO_METRICS = ['ttfa_ms', 'ttfa_onset_ms', 'vad_delay_ms', 'response_start_ms', 'turn_ms', 'first_text_ms', 'connect_ms', 'configure_ms'] as const;
@@ -147,6 +158,9 @@ export const scenarioFileSchema = z.strictObject({
   kind: z.enum(['realtime', 'transcription', 'translation', 'live']).default('realtime'),
   /** Realtime scenarios: also run GPT-Live sessions of this model, interleaved as one more arm. */
   live: z.strictObject({ model: z.string().min(1).default('gpt-live-1') }).optional(),
+  twiml_url: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// URL' }).optional(),
+  bridge_cmd: z.string().min(1).optional(),
+  carrier: carrierSchema.optional(),
   sessions: posInt.default(1),
   arrival: arrivalSchema.default({ type: 'ramp', ramp_up_s: 0 }),
   stop_when: stopWhenSchema.optional(),

@@ -22,7 +22,11 @@ function problems(raw: Record<string, unknown>, overrides = {}): readonly string
 describe('scenario field transport', () => {
   it('defaults to websocket and accepts every listed kind', () => {
     expect(resolveScenario({}, SRC).transport).toBe('websocket');
-    for (const kind of TRANSPORT_KINDS) expect(resolveScenario({ transport: kind }, SRC).transport).toBe(kind);
+    for (const kind of TRANSPORT_KINDS) {
+      // The carriers call a bridge, so they need its media-stream URL as the target.
+      const target = kind === 'twilio' || kind === 'telnyx' ? { target: 'ws://127.0.0.1:8080/media-stream' } : {};
+      expect(resolveScenario({ transport: kind, ...target }, SRC).transport).toBe(kind);
+    }
   });
 
   it('--transport overrides the file', () => {

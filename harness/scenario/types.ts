@@ -5,6 +5,7 @@
 import type { ScriptedTool, TurnMode, WireAudioFormat } from '../contract.ts';
 import type { EffortKey, MockPriority, SloSpec } from './schema.ts';
 import type { TransportKind } from '../transport/kinds.ts';
+import type { CarrierConfig } from './carrier-schema.ts';
 
 export type { EffortKey, SloSpec } from './schema.ts';
 
@@ -92,6 +93,8 @@ export interface ResolvedScenario {
   };
   model: string;
   kind: ScenarioKind;
+  /** Carrier options (`transport: twilio | telnyx`); null for `websocket`. */
+  carrier: CarrierConfig | null;
   /** Closed model: concurrent sessions. Open model: sessions in total. Default 1. */
   sessions: number;
   arrival: Arrival;
@@ -109,8 +112,9 @@ export interface ResolvedScenario {
   /** Duration of one append frame, ms. Default 20. */
   chunkMs: number;
   /**
-   * How sessions reach the target (`transport`, `--transport`): `websocket` (default) or `webrtc`
-   * (a browser's path: ephemeral key, SDP offer to `/v1/realtime/calls`, Opus RTP, `oai-events`).
+   * How sessions reach the target (`transport`, `--transport`): `websocket` (default), `webrtc`
+   * (a browser's path: ephemeral key, SDP offer to `/v1/realtime/calls`, Opus RTP, `oai-events`),
+   * or a carrier (`twilio`, `telnyx`) played against a team's bridge.
    */
   transport: TransportKind;
   audioFormat: AudioFormatName;
@@ -175,6 +179,8 @@ export interface ScenarioOverrides {
   busyPoll?: boolean;
   /** `--mock-priority low|idle|normal` (sets `mock.priority`). */
   mockPriority?: string;
+  /** `--bridge-cmd CMD` (sets `bridge_cmd`). */
+  bridgeCmd?: string;
   /** `--header 'Name: value'`, repeatable; added to (and overriding) the scenario's `headers`. */
   header?: readonly string[];
 }

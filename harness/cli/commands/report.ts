@@ -9,6 +9,7 @@ import { ConfigError } from '../../../common/errors.ts';
 import { importK6Summary } from '../../k6/index.ts';
 import { verdictLine } from '../../metrics/summary-table.ts';
 import { mergeRuns, writeK6Report, writeReportFiles, type ReportFiles } from '../../report/index.ts';
+import { isCarrierRun, rebuildCarrierReport } from '../../carrier/report.ts';
 import type { CliIo } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -95,6 +96,11 @@ export async function runReport(runDir: string | undefined, flags: ReportFlags, 
     return;
   }
   if (runDir === undefined) throw new ConfigError('E_FLAG', 'rth report: expected RUN_DIR, or --k6-summary FILE --out DIR');
+  if (isCarrierRun(resolve(runDir))) {
+    // Phone-call runs (docs/readme/telephony.md) keep their own summary: only report.html is rebuilt.
+    io.out(`wrote ${rebuildCarrierReport(resolve(runDir), flags.out !== undefined ? resolve(flags.out) : undefined)}`);
+    return;
+  }
   const files = await writeReportFiles(resolve(runDir), {
     ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
     ...(flags.priceCard !== undefined ? { priceCard: resolve(flags.priceCard) } : {}),

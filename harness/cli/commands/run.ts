@@ -7,6 +7,7 @@
 import { Option } from 'commander';
 import { createProgress } from '../../progress/progress.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
+import { runCarrierScenario } from '../../carrier/run-carrier.ts';
 import { DEFAULT_SCENARIO, loadScenario } from '../../scenario/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from '../../scenario/types.ts';
 import type { CliIo } from '../io.ts';
@@ -32,6 +33,8 @@ export interface RunFlags extends CostGuardFlags {
   /** `--busy-poll` sets true. */
   busyPoll?: boolean;
   header?: string[];
+  /** `--bridge-cmd CMD`: start the bridge under test beside the embedded mock (carrier transports). */
+  bridgeCmd?: string;
   /** `--no-progress` sets false. */
   progress: boolean;
   /** `--no-conformance` sets false. */
@@ -55,12 +58,19 @@ export async function scenarioFromFlags(name: string, flags: RunFlags, cwd: stri
   if (flags.transport !== undefined) overrides.transport = flags.transport;
   if (flags.mockPriority !== undefined) overrides.mockPriority = flags.mockPriority;
   if (flags.busyPoll !== undefined) overrides.busyPoll = flags.busyPoll;
+  if (flags.bridgeCmd !== undefined) overrides.bridgeCmd = flags.bridgeCmd;
   return loadScenario(name, overrides, { cwd });
 }
 
 /** Runs the command; returns the exit code. */
 export async function runCommand(name: string, flags: RunFlags, io: CliIo): Promise<number> {
   const scenario = await scenarioFromFlags(name, flags);
+  if (scenario.carrier !== null) {
+    // Phone calls against a bridge (docs/readme/telephony.md): no cost guard, the bridge holds the key.
+    const result = await runCarrierScenario(scenario, { stopSignal: io.stopSignal, ...(flags.progress ? { onLine: (l: string) => io.err(`rth run: ${l}`) } : {}) });
+    io.out(result.table);
+    return result.exitCode;
+  }
   // Before anything connects: the estimate, and the confirmation for a billed target.
   const cost = await costGuard(scenario, flags, io);
   const progress = flags.progress ? createProgress({ write: io.err, isTty: io.isTty }) : null;
@@ -114,6 +124,7 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .option('--transport <kind>', `how sessions reach the target: ${TRANSPORT_KINDS.join(' or ')} (default ${DEFAULT_TRANSPORT}; webrtc: ephemeral key, SDP offer, Opus RTP and the oai-events channel, as a browser)`)
     .option('--busy-poll', 'the harness never sleeps: frames sent and stamped within one event-loop turn, at the cost of a full core per worker (latency benchmarks on a machine with a core to spare)')
     .option('--mock-priority <p>', 'scheduling of the embedded mock: low (niceness +10, default), idle (SCHED_IDLE: most accurate stamps on an otherwise idle machine), normal')
+    .option('--bridge-cmd <command>', 'transport twilio/telnyx: start this bridge command beside the embedded mock (OPENAI_BASE_URL, OPENAI_API_KEY, RTH_MOCK_URL and PORT in its environment), wait for its port, stop it at the end')
     .addOption(new Option('--header <header>', "extra handshake header 'Name: value' (repeatable; never printed)").argParser(collect))
     .option('--max-cost-usd <usd>', 'stop starting turns once the spend so far plus one more turn per open session would cross this; open turns finish, the run ends "stopped at budget"')
     .option('--confirm-above-usd <usd>', 'a target other than the embedded mock: an estimate above this needs --yes (or "y" on a terminal) (default 5)')
