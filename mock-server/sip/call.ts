@@ -5,64 +5,13 @@
  * and DTMF (RFC 4733) surfacing as `input_audio_buffer.dtmf_event_received`.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import type { WebSocket, RawData } from 'ws';
+import type { WebSocket } from 'ws';
 import type { LiveCall, VerbResult } from '../calls.ts';
 import { MockConnection, type ConnectionInit } from '../connection.ts';
-import type { FrameLink } from '../frame-link.ts';
+import { SidebandLink } from '../sideband-link.ts';
 import { g711Leg, MediaDoor } from '../media/door.ts';
 import { buildRtp, parseRtp, parseTelephoneEvent } from '../../common/sip/rtp.ts';
 import type { SipOffer } from './sdp.ts';
-
-function toBuffer(data: RawData): Buffer {
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-/** Sideband sockets only: a SIP call's events go to whoever controls it. */
-class SidebandLink implements FrameLink {
-  private frameCb: ((data: Buffer, isBinary: boolean) => void) | null = null;
-  private endCb: ((code: number, reason: string) => void) | null = null;
-  private readonly sockets = new Set<WebSocket>();
-  private ended = false;
-  onFrame(cb: (data: Buffer, isBinary: boolean) => void): void {
-    this.frameCb = cb;
-  }
-  onEnd(cb: (code: number, reason: string) => void): void {
-    this.endCb = cb;
-  }
-  isOpen(): boolean {
-    return !this.ended;
-  }
-  get bufferedBytes(): number {
-    let max = 0;
-    for (const ws of this.sockets) max = Math.max(max, ws.bufferedAmount);
-    return max;
-  }
-  sendText(frame: string): void {
-    for (const ws of this.sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
-  }
-  close(code: number, reason: string): void {
-    for (const ws of this.sockets) ws.close(code, reason);
-    this.finish(code, reason);
-  }
-  terminate(): void {
-    for (const ws of this.sockets) ws.terminate();
-    this.finish();
-  }
-  attach(ws: WebSocket, first: string | null): void {
-    this.sockets.add(ws);
-    if (first !== null) ws.send(first);
-    ws.on('message', (d, isBinary) => this.frameCb?.(toBuffer(d), isBinary));
-    ws.on('close', () => this.sockets.delete(ws));
-    ws.on('error', () => this.sockets.delete(ws));
-  }
-  finish(code = 1000, reason = 'call ended'): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const ws of this.sockets) if (ws.readyState === ws.OPEN) ws.close(1000, 'call ended');
-    this.sockets.clear();
-    this.endCb?.(code, reason);
-  }
-}
 
 /** What the signalling side does for a call. */
 export interface SipSignalling {

@@ -7,12 +7,12 @@
  * The call ends when the client closes the peer or the channel, on `/hangup`, at session expiry,
  * or when the channel does not open within {@link CHANNEL_OPEN_TIMEOUT_MS} of the answer.
  */
-import type { WebSocket, RawData } from 'ws';
+import type { WebSocket } from 'ws';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
 import { keepCandidatesOn, rtcPeerConfig, whenState } from '../../common/rtc/werift-config.ts';
 import type { Clock } from '../../common/clock.ts';
 import { MockConnection, type ConnectionInit } from '../connection.ts';
-import type { FrameLink } from '../frame-link.ts';
+import { SidebandLink } from '../sideband-link.ts';
 import { MediaDoor } from '../media/door.ts';
 import type { LiveCall } from '../calls.ts';
 
@@ -23,77 +23,30 @@ const GATHER_TIMEOUT_MS = 5_000;
 /** Label of the events channel (created by the client, §10.4). */
 export const EVENTS_CHANNEL_LABEL = 'oai-events';
 
-function toBuffer(data: RawData): Buffer {
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-/** The data channel plus sideband sockets, as one {@link FrameLink}. */
-class CallLink implements FrameLink {
-  private frameCb: ((data: Buffer, isBinary: boolean) => void) | null = null;
-  private endCb: ((code: number, reason: string) => void) | null = null;
-  private readonly sidebands = new Set<WebSocket>();
-  private ended = false;
-
+/** The data channel plus sideband sockets, as one link: events go to both, frames come from both. */
+class CallLink extends SidebandLink {
   constructor(
     private readonly channel: RTCDataChannel,
     private readonly endCall: () => void,
   ) {
+    super();
     channel.onMessage.subscribe((m) => this.frameCb?.(typeof m === 'string' ? Buffer.from(m) : m, typeof m !== 'string'));
     channel.stateChanged.subscribe((s) => {
       if (s === 'closed') this.finish();
     });
   }
-
-  onFrame(cb: (data: Buffer, isBinary: boolean) => void): void {
-    this.frameCb = cb;
-  }
-  onEnd(cb: (code: number, reason: string) => void): void {
-    this.endCb = cb;
-  }
-  isOpen(): boolean {
+  override isOpen(): boolean {
     return !this.ended && this.channel.readyState === 'open';
   }
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.channel.bufferedAmount;
   }
-  sendText(frame: string): void {
+  override sendText(frame: string): void {
     if (this.channel.readyState === 'open') this.channel.send(frame);
-    for (const ws of this.sidebands) if (ws.readyState === ws.OPEN) ws.send(frame);
+    super.sendText(frame);
   }
-  close(code: number, reason: string): void {
-    for (const ws of this.sidebands) ws.close(code, reason);
-    this.finish(code, reason);
-  }
-  terminate(): void {
-    for (const ws of this.sidebands) ws.terminate();
-    this.finish(1006, '');
-  }
-
-  /** A sideband socket: its frames feed the session like the channel's; it sees every event from now on. */
-  attach(ws: WebSocket, firstFrame: string | null): void {
-    if (this.ended) {
-      ws.close(1000, 'call ended');
-      return;
-    }
-    this.sidebands.add(ws);
-    if (firstFrame !== null) ws.send(firstFrame);
-    ws.on('message', (data, isBinary) => this.frameCb?.(toBuffer(data), isBinary));
-    ws.on('close', () => this.sidebands.delete(ws));
-    ws.on('error', () => this.sidebands.delete(ws));
-  }
-
-  get sidebandCount(): number {
-    return this.sidebands.size;
-  }
-
-  /** Ends the link once: sidebands closed 1000 (undocumented code), the peer closed, the loop told. */
-  finish(code = 1000, reason = 'call ended'): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const ws of this.sidebands) if (ws.readyState === ws.OPEN) ws.close(1000, 'call ended');
-    this.sidebands.clear();
+  protected override finished(): void {
     this.endCall();
-    this.endCb?.(code, reason);
   }
 }
 
