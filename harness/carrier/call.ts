@@ -1,24 +1,24 @@
 /**
- * One phone call, played as the carrier against a bridge: the engine both flavours share. It opens
- * the bridge's media-stream WebSocket, sends `connected` and `start`, then one `media` frame every
- * 20 ms for the whole call (silence between utterances included) through the process's pacer
- * (never-early deadlines from the stream's start), `dtmf` where the plan asks and `stop` at the end.
- * What the bridge sends is played by {@link Playout}; metrics are taken at the caller's ear.
+ * One phone call, played from the caller's side: the engine every leg shares (legs.ts: a carrier's
+ * media stream to a bridge, Twilio or Telnyx over WebSocket; or a SIP call with RTP). Once the leg is
+ * open it sends one 20 ms frame of caller audio every 20 ms for the whole call (silence between
+ * utterances included) through the process's pacer (never-early deadlines from the stream's
+ * start), DTMF where the plan asks, and hangs up at the end. What the far end sends is played by
+ * {@link Playout}; metrics are taken at the caller's ear.
  *
  * Turn script: think (silence) → speak the clip → wait for the answer; the answer is over once its
  * audio has played and nothing new came for `answerEndSilenceMs`. With barge-in, the next clip starts
  * as soon as `bargeInAfterAudioMs` of the answer has played. Every wait is bounded (connect timeout,
  * turn timeout, close grace), so a silent or broken bridge never hangs a call.
  */
-import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { OnsetDetector } from '../../common/audio/onset.ts';
 import type { Pacer, StreamHandle } from '../contract.ts';
 import { networkReason, oneLine, redactSecrets } from '../transport/failure-reason.ts';
 import { CARRIER_FRAME_MS, silencePayload } from './audio.ts';
 import { PROBLEM_KINDS, type CallOutcome, type CallPlan, type CallResult, type CallTurn, type ProblemKind } from './call-types.ts';
-import { bytesPerMs, sampleRateOf, type CarrierFlavour } from './flavour.ts';
-import { checkPayload, type SizeRule } from './payload.ts';
+import { bytesPerMs, sampleRateOf } from './flavour.ts';
+import { carrierLeg, type CallLeg, type LegFactory } from './legs.ts';
 import { Playout } from './playout.ts';
 
 export { PROBLEM_KINDS, type CallOutcome, type CallPlan, type CallResult, type CallTurn, type ProblemKind } from './call-types.ts';
@@ -31,23 +31,14 @@ export interface RunningCall {
 }
 
 const PROBLEM_EXAMPLES = 5;
-const CLOSE_GRACE_MS = 2000;
-
-/** Size rule per flavour: Telnyx RTP-mode chunks are 20 ms to 30 s; Twilio takes any non-empty size. */
-function sizeRule(flavour: CarrierFlavour): SizeRule {
-  return flavour.name === 'telnyx' ? { minMs: 20, maxMs: 30_000 } : { minMs: null, maxMs: null };
-}
-
 type Phase = 'connecting' | 'think' | 'speak' | 'await' | 'hangup' | 'ended';
 
 /** Starts one call; the promise settles once the call has ended, whatever the bridge does. */
-export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; now?: () => Date }): RunningCall {
+export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; now?: () => Date; leg?: LegFactory }): RunningCall {
   const { clock, pacer } = deps;
   const now = deps.now ?? (() => new Date());
-  const f = plan.flavour;
   const silence = silencePayload(plan.codec);
   const bpm = bytesPerMs(plan.codec);
-  const rule = sizeRule(f);
   const setupStartUs = plan.setupStartUs ?? clock.nowUs();
   const result: CallResult = {
     call: plan.index,
@@ -83,7 +74,6 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
     closeCode: null,
   };
 
-  let seq = 0;
   let phase: Phase = 'connecting';
   let turnIdx = 0;
   let frameInPhase = 0;
@@ -99,8 +89,8 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
   let answer: { t: CallTurn; onset: OnsetDetector; bytes: number; chunks: { endByte: number; us: number }[]; playedAtStart: number } | null = null;
 
   const playout = new Playout(clock, bpm, (name, receivedUs, echoedUs, onClear) => {
-    if (stopSent || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(f.mark(++seq, name, plan.ids));
+    if (stopSent || !leg.open) return;
+    leg.mark(name);
     result.marks.echoed++;
     if (onClear) result.marks.echoedOnClear++;
     result.marks.echoDelaysMs.push((echoedUs - receivedUs) / 1000);
@@ -133,11 +123,7 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
   const sendStopAndClose = (): void => {
     if (stopSent) return;
     stopSent = true;
-    if (ws.readyState === WebSocket.OPEN) {
-      ws.send(f.stop(++seq, plan.ids));
-      ws.close(1000, 'call ended');
-    }
-    timers.push(clock.setTimeout(() => ws.terminate(), CLOSE_GRACE_MS));
+    leg.hangUp();
   };
 
   // ---- the paced caller audio --------------------------------------------------------------------
@@ -199,7 +185,7 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
     }
   };
 
-  const nextFrame = (i: number): string | null => {
+  const nextFrame = (i: number): string | Uint8Array | null => {
     if (finished) return null;
     advance(clock.nowUs());
     if (phase === 'ended') return null;
@@ -218,16 +204,11 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
       }
     }
     frameInPhase++;
-    return f.media(++seq, i + 1, i * CARRIER_FRAME_MS, payload, plan.ids);
+    return leg.frame(i, payload);
   };
 
-  // ---- the bridge's messages ---------------------------------------------------------------------
-  const onMedia = (b64: string): void => {
-    const check = checkPayload(b64, plan.codec, rule);
-    if (!check.ok) {
-      problem(check.problem, check.reason);
-      return;
-    }
+  // ---- what the far end sends ------------------------------------------------------------------
+  const onAudio = (bytesIn: Buffer): void => {
     result.mediaReceived++;
     const nowUs = clock.nowUs();
     // The answer belongs to the latest turn whose speech has ended (audio before that is a greeting
@@ -245,13 +226,13 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
       answer = { t: latest, onset: new OnsetDetector(onsetOpts), bytes: 0, chunks: [], playedAtStart: playout.playedMs() };
       latest.firstAudioUs = nowUs;
     }
-    playout.media(check.bytes.length);
+    playout.media(bytesIn.length);
     lastAudioUs = nowUs;
     if (answer !== null && answer.t === latest) {
       const a = answer;
-      a.t.audioMs += check.bytes.length / bpm;
+      a.t.audioMs += bytesIn.length / bpm;
       if (a.t.onsetUs === null) {
-        let bytes = check.bytes;
+        let bytes = bytesIn;
         if (plan.codec === 'L16') {
           bytes = Buffer.from(bytes);
           bytes.swap16(); // network byte order → the detector's little-endian
@@ -267,111 +248,85 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
     }
   };
 
-  const onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
-    if (finished) return;
-    if (isBinary) {
-      problem('invalid_message', 'a binary frame (the carrier accepts JSON text frames only)');
-      return;
-    }
-    const msg = f.parse(data.toString());
-    if (msg.kind === 'invalid') {
-      problem(msg.reason.startsWith('invalid JSON') ? 'invalid_json' : 'invalid_message', msg.reason);
-      return;
-    }
-    if (msg.kind === 'other') {
-      result.otherEvents[msg.event] = (result.otherEvents[msg.event] ?? 0) + 1;
-      return;
-    }
-    if (stopSent) {
-      // Bridge messages carry no sequence numbers, so order is observable only against the call's
-      // end: a message after `stop` is counted, not judged (one already in flight when the carrier
-      // hung up is a race, not a bridge bug).
-      result.afterStop++;
-      return;
-    }
-    const idKey = f.name === 'twilio' ? 'streamSid' : 'stream_id';
-    if (msg.streamId === null ? f.streamIdRequired : msg.streamId !== plan.ids.streamId) {
-      problem('wrong_stream_id', msg.streamId === null ? `${msg.kind} without ${idKey}` : `${msg.kind} for ${idKey} ${oneLine(msg.streamId, 40)}, this call's is ${plan.ids.streamId}`);
-      return;
-    }
-    if (msg.kind === 'media') onMedia(msg.payload);
-    else if (msg.kind === 'mark') {
-      result.marks.received++;
-      if (msg.name === null) result.marks.unnamed++;
-      playout.mark(msg.name);
-    } else {
-      result.clears++;
-      const dropped = playout.clear();
-      const t = result.turns[turnIdx];
-      if (t && t.isBargeIn && t.speechStartSentUs !== null && t.clearUs === null) {
-        t.clearUs = clock.nowUs();
-        t.droppedAudioMs = dropped;
-      }
+  const onClear = (): void => {
+    result.clears++;
+    const dropped = playout.clear();
+    const t = result.turns[turnIdx];
+    if (t && t.isBargeIn && t.speechStartSentUs !== null && t.clearUs === null) {
+      t.clearUs = clock.nowUs();
+      t.droppedAudioMs = dropped;
     }
   };
 
-  // ---- the socket --------------------------------------------------------------------------------
-  const ws = new WebSocket(plan.url, { perMessageDeflate: false, headers: { ...plan.headers }, handshakeTimeout: plan.connectTimeoutMs });
+  // ---- the leg -----------------------------------------------------------------------------------
+  const leg: CallLeg = (deps.leg ?? carrierLeg)(plan, { clock, now });
   timers.push(
     clock.setTimeout(() => {
       if (phase !== 'connecting') return;
-      ws.terminate();
-      finish('connect_failed', `no WebSocket handshake from the bridge within ${plan.connectTimeoutMs} ms`);
+      leg.abort();
+      finish('connect_failed', leg.connectTimeoutReason);
     }, plan.connectTimeoutMs),
   );
-  ws.on('unexpected-response', (_req, res) => {
-    finish('connect_failed', `HTTP ${res.statusCode ?? '?'} ${res.statusMessage ?? ''} on the WebSocket upgrade`.trim());
-    res.resume();
-    ws.terminate();
-  });
-  ws.on('error', (err) => {
-    if (phase === 'connecting') finish('connect_failed', redactSecrets(networkReason(err).reason, plan.headers));
-    else finish('closed_by_bridge', `socket error: ${redactSecrets(err.message, plan.headers)}`);
-  });
-  ws.on('message', onMessage);
-  ws.on('close', (code, reason) => {
-    result.closeCode = code;
-    if (!stopSent) finish('closed_by_bridge', `the bridge closed the stream mid-call (close ${code}${reason.length ? ` ${oneLine(reason.toString(), 80)}` : ''})`);
-    else finish('completed', null);
-  });
-  ws.on('open', () => {
-    if (finished) return;
-    const openUs = clock.nowUs();
-    result.setupMs = (openUs - setupStartUs) / 1000;
-    ws.send(f.connected());
-    ws.send(f.start(++seq, plan.ids, plan.format, plan.customParameters));
-    if (plan.turns.length === 0) enter('hangup', Math.round(plan.hangupAfterMs / CARRIER_FRAME_MS));
-    else startTurn(0, false);
-    const startUs = clock.nowUs();
-    for (const d of plan.dtmf) {
-      timers.push(
-        clock.setTimeout(() => {
-          if (finished || stopSent || ws.readyState !== WebSocket.OPEN) return;
-          ws.send(f.dtmf(++seq, d.digit, plan.ids, now()));
-          result.dtmfSent++;
-        }, (startUs + d.atMs * 1000 - clock.nowUs()) / 1000),
+  leg.connect({
+    stopped: () => stopSent,
+    failed: (reason) => finish('connect_failed', reason),
+    problem,
+    other: (event) => {
+      result.otherEvents[event] = (result.otherEvents[event] ?? 0) + 1;
+    },
+    afterStop: () => {
+      result.afterStop++;
+    },
+    audio: (bytes) => {
+      if (!finished) onAudio(bytes);
+    },
+    mark: (name) => {
+      result.marks.received++;
+      if (name === null) result.marks.unnamed++;
+      playout.mark(name);
+    },
+    clear: onClear,
+    closed: (code, reason) => {
+      result.closeCode = code;
+      if (!stopSent) finish('closed_by_bridge', reason);
+      else finish('completed', null);
+    },
+    open: () => {
+      if (finished) return;
+      const openUs = clock.nowUs();
+      result.setupMs = (openUs - setupStartUs) / 1000;
+      if (plan.turns.length === 0) enter('hangup', Math.round(plan.hangupAfterMs / CARRIER_FRAME_MS));
+      else startTurn(0, false);
+      const startUs = clock.nowUs();
+      for (const d of plan.dtmf) {
+        timers.push(
+          clock.setTimeout(() => {
+            if (finished || stopSent || !leg.open) return;
+            if (leg.dtmf(d.digit)) result.dtmfSent++;
+          }, (startUs + d.atMs * 1000 - clock.nowUs()) / 1000),
+        );
+      }
+      stream = pacer.start(
+        {
+          nextFrame,
+          onSent: (i, _deadlineUs, sentUs) => {
+            result.framesSent++;
+            const stamp = stampAt.get(i);
+            if (stamp) {
+              stampAt.delete(i);
+              stamp(sentUs);
+            }
+          },
+          onEnd: () => {
+            if (!finished) sendStopAndClose();
+          },
+        },
+        (frame) => {
+          if (leg.open) leg.send(frame);
+        },
+        { startUs, chunkMs: CARRIER_FRAME_MS },
       );
-    }
-    stream = pacer.start(
-      {
-        nextFrame,
-        onSent: (i, _deadlineUs, sentUs) => {
-          result.framesSent++;
-          const stamp = stampAt.get(i);
-          if (stamp) {
-            stampAt.delete(i);
-            stamp(sentUs);
-          }
-        },
-        onEnd: () => {
-          if (!finished) sendStopAndClose();
-        },
-      },
-      (frame) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(frame);
-      },
-      { startUs, chunkMs: CARRIER_FRAME_MS },
-    );
+    },
   });
 
   return {
@@ -379,7 +334,7 @@ export function startCall(plan: CallPlan, deps: { clock: Clock; pacer: Pacer; no
     hangUp: (reason: string) => {
       if (finished) return;
       if (phase === 'connecting') {
-        ws.terminate();
+        leg.abort();
         finish('aborted', reason);
         return;
       }
