@@ -29,6 +29,9 @@ import type { ResolvedScenario } from '../scenario/types.ts';
 import { redactSecrets } from '../transport/failure-reason.ts';
 import { loadCarrierClips, type CarrierClip } from './audio.ts';
 import { startCall, type CallPlan, type CallResult, type RunningCall } from './call.ts';
+import { carrierLeg, sipLeg } from './legs.ts';
+import { CALL_INDEX_HEADER, newWebhookSecret, startWebhookReceiver, type WebhookReceiver } from '../sip/webhook-receiver.ts';
+import { assignEfforts } from '../scenario/efforts.ts';
 import { sampleRateOf, type CarrierFlavour, type MediaFormat } from './flavour.ts';
 import { renderCarrierReport, formatCarrierTable } from './report.ts';
 import { buildCarrierSummary, CarrierTally, turnMetrics, CARRIER_METRICS, type CarrierSummary } from './summary.ts';
@@ -118,7 +121,8 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
 
   const startedAt = now();
   const outDir = path.resolve(opts.outDir ?? scenario.outDir ?? path.join(opts.cwd ?? process.cwd(), 'reports', `${timestampForDir(startedAt)}-${scenario.name}`));
-  const tracePath = c.bridgeCmd !== null ? path.join(outDir, 'mock-trace.jsonl') : null;
+  const sipToMock = c.transport === 'sip' && c.streamUrl === null;
+  const tracePath = c.bridgeCmd !== null || sipToMock ? path.join(outDir, 'mock-trace.jsonl') : null;
   if (tracePath) rmSync(tracePath, { force: true });
 
   // ---- the bridge and its upstream ------------------------------------------------------------
@@ -126,10 +130,31 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
   let twimlUrl = c.twimlUrl;
   let mock: MockProcess | null = null;
   let bridge: RunningCommand | null = null;
+  let receiver: WebhookReceiver | null = null;
+  /** Each call's effort (interleaved, seeded), for the session a SIP call is accepted with. */
+  const callEfforts = assignEfforts(scenario.sessions, scenario.efforts, scenario.seed);
   const files = { calls: path.join(outDir, 'calls.jsonl'), turns: path.join(outDir, 'turns.jsonl'), summary: path.join(outDir, 'summary.json') };
   const callsLog = new JsonlLog(files.calls);
   const turnsLog = new JsonlLog(files.turns);
   try {
+    if (sipToMock) {
+      // The bundled mock's SIP leg, announcing each call to rth's own webhook receiver, which accepts
+      // it with the scenario's session (the part a team's server plays against OpenAI's SIP endpoint).
+      const secret = newWebhookSecret();
+      let apiBase = '';
+      const rx = await startWebhookReceiver({
+        secret,
+        apiBase: () => apiBase,
+        apiKey: MOCK_API_KEY,
+        sessionFor: (i) => sipSessionConfig(scenario, callEfforts[i] ?? scenario.efforts[0]!),
+        onLine: line,
+      });
+      receiver = rx;
+      mock = await startMockProcess({ seed: scenario.mock.seed, latencyFile: scenario.mock.latencyProfilePath, faults: scenario.mock.faults, maxSessionS: scenario.mock.maxSessionS, tracePath, priority: scenario.mock.priority, sip: { webhookUrl: rx.url, webhookSecret: secret } });
+      if (mock.sipPort === null) throw new ConfigError('E_MOCK', 'the embedded mock did not report a SIP port');
+      apiBase = `${mock.url.replace(/^ws/, 'http')}/v1`;
+      streamUrl = `sip:proj_rth@127.0.0.1:${mock.sipPort}`;
+    }
     if (c.bridgeCmd !== null) {
       mock = await startMockProcess({ seed: scenario.mock.seed, latencyFile: scenario.mock.latencyProfilePath, faults: scenario.mock.faults, maxSessionS: scenario.mock.maxSessionS, tracePath, priority: scenario.mock.priority });
       const at = new URL(streamUrl ?? twimlUrl!);
@@ -169,7 +194,8 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
     const plan = (index: number, url: string, params: Record<string, string>, ids: CallPlan['ids'], setupStartUs: number): CallPlan => ({
       index,
       url,
-      headers: scenario.headers,
+      // A SIP call carries its index, so the webhook can accept it with this call's session.
+      headers: c.transport === 'sip' ? { ...scenario.headers, [CALL_INDEX_HEADER]: String(index) } : scenario.headers,
       flavour,
       codec: c.codec,
       format,
@@ -205,7 +231,7 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
           return;
         }
       }
-      const call = startCall(plan(index, url, params, ids, setupStartUs), { clock, pacer, now });
+      const call = startCall(plan(index, url, params, ids, setupStartUs), { clock, pacer, now, leg: c.transport === 'sip' ? sipLeg : carrierLeg });
       running.add(call);
       const r = await call.done;
       running.delete(call);
@@ -248,6 +274,10 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
       await mock.stop();
       mock = null;
     }
+    if (receiver) {
+      await receiver.close();
+      receiver = null;
+    }
     results.sort((a, b) => a.call - b.call);
     const allTurns = results.flatMap((r) => r.turns);
     const split = tracePath ? splitTurns(allTurns, readTrace(tracePath)) : null;
@@ -289,7 +319,23 @@ export async function runCarrierScenario(scenario: ResolvedScenario, opts: Carri
     turnsLog.close();
     if (bridge) await bridge.stop();
     if (mock) await mock.stop();
+    if (receiver) await receiver.close();
   }
+}
+
+/**
+ * The session a SIP call is accepted with: the scenario's model, voice, instructions and this call's
+ * effort. Turn detection keeps the scenario's type only: a SIP accept refuses VAD tuning fields
+ * (docs/realtime-protocol.md §11.4).
+ */
+function sipSessionConfig(s: ResolvedScenario, effort: string): Record<string, unknown> {
+  return {
+    type: 'realtime',
+    model: s.model,
+    ...(s.instructions !== null ? { instructions: s.instructions } : {}),
+    ...(effort !== 'none' ? { reasoning: { effort } } : {}),
+    audio: { input: { turn_detection: { type: s.turnDetection.type === 'semantic_vad' ? 'semantic_vad' : 'server_vad' } }, output: { voice: s.voice } },
+  };
 }
 
 function exitText(e: { code: number | null; signal: string | null; stoppedByUs: boolean; spawnError: string | null }): string {

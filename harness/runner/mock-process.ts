@@ -24,6 +24,8 @@ export interface MockProcessOptions {
   tracePath?: string | null;
   /** Multiplies every delay of the latency profile (`--latency-scale`; default 1). */
   latencyScale?: number;
+  /** Serve the SIP leg too (`--sip-port 0`), announcing calls to this webhook (`--sip-webhook`, `--webhook-secret`); default off. */
+  sip?: { webhookUrl: string; webhookSecret: string } | null;
   /** How long to wait for the `listening` line, ms (default 20000). */
   startTimeoutMs?: number;
   /**
@@ -56,6 +58,8 @@ export const DEFAULT_MOCK_NICENESS = 10;
 export interface MockProcess {
   /** `ws://127.0.0.1:PORT` */
   readonly url: string;
+  /** UDP/TCP port of the SIP leg when one was asked for, else null. */
+  readonly sipPort: number | null;
   readonly pid: number;
   /** The priority the mock got: the one asked for, or `low` where `idle` was not available. */
   readonly priority: MockPriority;
@@ -79,6 +83,7 @@ export async function startMockProcess(opts: MockProcessOptions = {}): Promise<M
   if (opts.tracePath) args.push('--trace', opts.tracePath);
   if (opts.maxConcurrentSessions != null) args.push('--max-concurrent-sessions', String(opts.maxConcurrentSessions));
   if (opts.tokensPerMinute != null) args.push('--tokens-per-minute', String(opts.tokensPerMinute));
+  if (opts.sip) args.push('--sip-port', '0', '--sip-webhook', opts.sip.webhookUrl, '--webhook-secret', opts.sip.webhookSecret);
   const priority = opts.priority ?? DEFAULT_MOCK_PRIORITY;
   const chrt = priority === 'idle' ? findExecutable('chrt') : null;
   if (chrt) {
@@ -118,6 +123,7 @@ async function launch(args: string[], opts: MockProcessOptions, how: { priority:
   child.stderr!.on('data', (s: string) => {
     if (stderr.join('').length < 8000) stderr.push(s);
   });
+  let sipPort: number | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -128,6 +134,8 @@ async function launch(args: string[], opts: MockProcessOptions, how: { priority:
       const m = /listening (wss?:\/\/\S+)/.exec(line);
       if (m) {
         clearTimeout(timer);
+        const sip = /SIP udp\/tcp (\d+)/.exec(line);
+        sipPort = sip ? Number(sip[1]) : null;
         resolve(m[1]!);
       }
     });
@@ -145,7 +153,7 @@ async function launch(args: string[], opts: MockProcessOptions, how: { priority:
       else reject(new Error(`embedded mock exited (code ${code}, signal ${signal}) before listening: ${text}`));
     });
   });
-  return { url, pid: child.pid!, priority: how.priority, stop: () => stopChild(child) };
+  return { url, sipPort, pid: child.pid!, priority: how.priority, stop: () => stopChild(child) };
 }
 
 /** Absolute path of an executable on `PATH`, or null (Linux/macOS; `chrt` exists on Linux only). */

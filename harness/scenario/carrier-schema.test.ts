@@ -30,8 +30,8 @@ describe('carrier fields of a scenario', () => {
     expect(problems({ transport: 'twilio', target: 'ws://h/m', carrier: { codec: 'L16' } })).toContain('calls.yaml: carrier.codec: expected PCMU for transport twilio (Media Streams carry μ-law 8 kHz only), got L16');
     expect(problems({ transport: 'telnyx', twiml_url: 'http://h/x' })).toContain('calls.yaml: twiml_url: applies to transport twilio only (TwiML), got transport telnyx');
     expect(problems({ transport: 'twilio', target: 'ws://h/m', twiml_url: 'http://h/x' })).toContain('calls.yaml: target: expected either target (the media-stream URL) or twiml_url, not both');
-    expect(problems({ bridge_cmd: 'x' })).toContain('calls.yaml: bridge_cmd: applies to transport twilio or telnyx only, got transport websocket');
-    expect(problems({ transport: 'sip' })[0]).toMatch(/^calls\.yaml: transport: /);
+    expect(problems({ bridge_cmd: 'x' })).toContain('calls.yaml: bridge_cmd: applies to transport twilio, telnyx or sip only, got transport websocket');
+    expect(problems({ transport: 'pigeon' })[0]).toMatch(/^calls\.yaml: transport: /);
     expect(problems({ transport: 'telnyx', target: 'ws://h/m', carrier: { dtmf: [{ digit: 'x', at_ms: 1 }] } })[0]).toMatch(/^calls\.yaml: carrier\.dtmf\[0\]\.digit: expected one DTMF digit/);
     expect(problems({ transport: 'twilio', target: 'ws://h/m', workers: 2 })).toContain('calls.yaml: workers: expected 1 for transport twilio (carrier calls run on one thread), got 2');
   });

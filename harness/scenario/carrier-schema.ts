@@ -11,7 +11,7 @@ import type { ScenarioTransport } from './schema.ts';
 export type { ScenarioTransport } from './schema.ts';
 
 /** The carrier flavours (transports where the harness is the carrier). */
-export const CARRIER_TRANSPORTS = ['twilio', 'telnyx'] as const;
+export const CARRIER_TRANSPORTS = ['twilio', 'telnyx', 'sip'] as const;
 /** One of {@link CARRIER_TRANSPORTS}. */
 export type CarrierTransport = (typeof CARRIER_TRANSPORTS)[number];
 
@@ -84,9 +84,10 @@ export interface CarrierFields {
  * (after refusing carrier-only fields), else the config; every problem is reported through `add`.
  */
 export function resolveCarrier(f: CarrierFields, given: ReadonlySet<string>, cwd: string, add: (p: FieldPath, message: string) => void): CarrierConfig | null {
+  if (f.transport !== 'sip' && /^sips?:/.test(f.target)) add(['target'], `a sip: URI is a target of transport sip only, got transport ${f.transport}`);
   if (!isCarrierTransport(f.transport)) {
     for (const field of ['twiml_url', 'bridge_cmd', 'carrier'] as const) {
-      if (given.has(field)) add([field], `applies to transport twilio or telnyx only, got transport ${f.transport}`);
+      if (given.has(field)) add([field], `applies to transport twilio, telnyx or sip only, got transport ${f.transport}`);
     }
     return null;
   }
@@ -94,7 +95,14 @@ export function resolveCarrier(f: CarrierFields, given: ReadonlySet<string>, cwd
   const t = f.transport;
   const targetGiven = given.has('target');
   let streamUrl: string | null = null;
-  if (f.twiml_url !== undefined) {
+  if (t === 'sip') {
+    // A SIP call goes to a trunk-facing SIP URI, or to the embedded mock's SIP leg (target: mock).
+    if (f.twiml_url !== undefined) add(['twiml_url'], 'applies to transport twilio only (TwiML), got transport sip');
+    if (f.bridge_cmd !== undefined) add(['bridge_cmd'], 'applies to transport twilio or telnyx (a bridge between the carrier and the model), got transport sip');
+    if (f.target !== 'mock' && !/^sips?:[^@\s]+@\S+$/.test(f.target)) add(['target'], `expected mock (the bundled mock's SIP leg) or a SIP URI such as sip:proj_x@127.0.0.1:5060 for transport sip, got '${f.target}'`);
+    else streamUrl = f.target === 'mock' ? null : f.target;
+    if (c.codec === 'L16') add(['carrier', 'codec'], 'expected PCMU or PCMA for transport sip (the SIP leg answers G.711), got L16');
+  } else if (f.twiml_url !== undefined) {
     if (t !== 'twilio') add(['twiml_url'], `applies to transport twilio only (TwiML), got transport ${t}`);
     if (targetGiven) add(['target'], 'expected either target (the media-stream URL) or twiml_url, not both');
   } else if (!/^wss?:\/\//.test(f.target)) {

@@ -125,7 +125,7 @@ describe('errors name the file, the field and what was expected', () => {
     const p = await problemsOf(
       loadText('d.yaml', 'target: http://example.com\nthink_time_ms: { min: 900, max: 100 }\nefforts: [low, low]\ntools: [{name: t}, {name: t}]\n'),
     );
-    expect(p).toContain("d.yaml: target: expected mock, openai or a ws:// or wss:// URL, got 'http://example.com'");
+    expect(p).toContain("d.yaml: target: expected mock, openai or a ws:// or wss:// URL (a sip: URI with transport sip), got 'http://example.com'");
     expect(p).toContain('d.yaml: think_time_ms.max: expected max >= min (900), got 100');
     expect(p).toContain("d.yaml: efforts[1]: duplicate effort 'low'");
     expect(p).toContain("d.yaml: tools[1].name: duplicate tool name 't'");

@@ -85,6 +85,8 @@ const thinkTimeSchema = z.union([
 /** `mock`, `openai`, or a ws(s) URL. */
 function isTarget(t: string): boolean {
   if (t === 'mock' || t === 'openai') return true;
+  // A SIP URI is a target of transport sip only (checked with the transport, carrier-schema.ts).
+  if (/^sips?:[^@\s]+@\S+$/.test(t)) return true;
   try {
     return ['ws:', 'wss:'].includes(new URL(t).protocol);
   } catch {
@@ -149,7 +151,7 @@ const sloSchema = z.strictObject({
 export const scenarioFileSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected letters, digits, ., _ or -' }).optional(),
   description: z.string().default(''),
-  target: z.string().refine(isTarget, { error: 'expected mock, openai or a ws:// or wss:// URL' }).default('mock'),
+  target: z.string().refine(isTarget, { error: 'expected mock, openai or a ws:// or wss:// URL (a sip: URI with transport sip)' }).default('mock'),
   headers: z.record(z.string(), z.string()).default({}),
   /** The environment variable holding the API key (its name, never the key). */
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, _; not starting with a digit)' }).optional(),

@@ -34,8 +34,8 @@ describe('scenario field transport', () => {
   });
 
   it('an unknown value names the field (or the flag) and lists the allowed values', () => {
-    expect(problems({ transport: 'sip' })).toEqual([expect.stringMatching(/^rtc\.yaml: transport: expected one of websocket, webrtc/)]);
-    expect(problems({}, { transport: 'carrier-pigeon' })).toEqual([expect.stringMatching(/^--transport: transport: expected one of websocket, webrtc/)]);
+    expect(problems({ transport: 'smoke-signals' })).toEqual([expect.stringMatching(/^rtc\.yaml: transport: expected one of websocket, webrtc, twilio, telnyx, sip/)]);
+    expect(problems({}, { transport: 'carrier-pigeon' })).toEqual([expect.stringMatching(/^--transport: transport: expected one of websocket, webrtc, twilio, telnyx, sip/)]);
   });
 
   it('webrtc: realtime sessions only, PCM16 clips, 20 ms packets', () => {

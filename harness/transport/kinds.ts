@@ -1,12 +1,13 @@
 /**
  * The ways a session reaches its target (scenario field `transport`, flag `--transport`). One list,
  * so the schema, the flag's help and every check agree: `websocket` (the Realtime API as a server
- * reaches it), `webrtc` (as a browser does), and the carriers `twilio` / `telnyx`, which play the
- * phone network against a team's bridge (scenario/carrier-schema.ts, docs/readme/telephony.md).
+ * reaches it), `webrtc` (as a browser does), the carriers `twilio` / `telnyx`, which play the
+ * phone network against a team's bridge, and `sip`, calls placed as a SIP trunk places them
+ * (scenario/carrier-schema.ts, docs/readme/telephony.md).
  */
 
 /** Allowed values of `transport`, the default first. */
-export const TRANSPORT_KINDS = ['websocket', 'webrtc', 'twilio', 'telnyx'] as const;
+export const TRANSPORT_KINDS = ['websocket', 'webrtc', 'twilio', 'telnyx', 'sip'] as const;
 
 /** One of {@link TRANSPORT_KINDS}. */
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
