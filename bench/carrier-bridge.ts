@@ -13,7 +13,7 @@
  * this process, bridge = every process of the command's group, mock = its process). A Node process
  * near 100 % of one core is saturated; that one limits.
  *
- *   node --import tsx bench/carrier-bridge.ts [--calls 100] [--duration 40] [--ramp 10] [--bridge agents|null] [--think-ms 1000]
+ *   node --import tsx bench/carrier-bridge.ts [--calls 100] [--duration 40] [--ramp 10] [--bridge agents|null] [--think-ms 1000] [--mock-priority low|idle|normal]
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ const DURATION_S = Number(arg('duration', '40'));
 const RAMP_S = Number(arg('ramp', '10'));
 const THINK_MS = Number(arg('think-ms', '1000'));
 const BRIDGE = arg('bridge', 'agents');
+/** The embedded mock's priority (`low`, `idle`, `normal`; default: the scenario default). */
+const MOCK_PRIORITY = arg('mock-priority', '');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const command = BRIDGE === 'null' ? `node ${path.join(here, 'carrier-null-bridge.mjs')}` : `node ${path.join(here, '../test/fixtures/bridges/agents-twilio-bridge.mjs')}`;
 const TICK_S = 100; // clock ticks per second (Linux USER_HZ)
@@ -95,6 +97,7 @@ const scenario = resolveScenario(
     think_time_ms: THINK_MS,
     timeouts: { turn_ms: 20_000, connect_ms: 20_000 },
     carrier: { bridge_ready_timeout_ms: 30_000 },
+    ...(MOCK_PRIORITY ? { mock: { priority: MOCK_PRIORITY } } : {}),
     seed: 11,
   },
   { label: '<bench>', path: null, dir: out, cwd: out },
