@@ -35,7 +35,7 @@ import { DEFAULT_MOCK_NICENESS, MOCK_PRIORITIES, startMockProcess, type MockPrio
 import { runScenario } from '../harness/runner/run-scenario.ts';
 import { resolveScenario } from '../harness/scenario/resolve.ts';
 import { projectRoot } from '../harness/version.ts';
-import { arg, medianOf } from './bench-util.ts';
+import { processCpuS, arg, medianOf } from './bench-util.ts';
 
 // What `rth run` does first (bin/rth.mjs); RTH_DEFAULT_GC=1 measures without it.
 const GC_TUNED = applyLatencyGcFlags();
@@ -58,16 +58,6 @@ const CONFORMANCE = !process.argv.includes('--no-conformance');
 const LIVE_MEMORY = process.argv.includes('--live-memory');
 const OUT = path.resolve(arg('out', mkdtempSync(path.join(tmpdir(), 'rth-bench-e2e-'))));
 
-/** utime + stime of a process, s (Linux /proc; null elsewhere). */
-function processCpuS(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // Fields 14 and 15 of stat (1-based), i.e. 11 and 12 after the command name; clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Run time and run-queue wait of a process's main thread, ms (Linux /proc/PID/task/TID/schedstat; null

@@ -26,7 +26,7 @@ import { MOCK_PRIORITIES, startMockProcess, type MockPriority } from '../harness
 import { runScenario } from '../harness/runner/run-scenario.ts';
 import { resolveScenario } from '../harness/scenario/resolve.ts';
 import { projectRoot } from '../harness/version.ts';
-import { arg } from './bench-util.ts';
+import { processCpuS, arg } from './bench-util.ts';
 
 applyLatencyGcFlags();
 
@@ -40,15 +40,6 @@ const BUSY_POLL = process.argv.includes('--busy-poll');
 if (!MOCK_PRIORITIES.includes(MOCK_PRIORITY)) throw new Error(`--mock-priority: expected one of ${MOCK_PRIORITIES.join(', ')}, got ${MOCK_PRIORITY}`);
 const OUT = path.resolve(arg('out', mkdtempSync(path.join(tmpdir(), 'rth-bench-webrtc-'))));
 
-/** utime + stime of a process, s (Linux /proc; null elsewhere). */
-function processCpuS(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /** Run-queue wait of a process's main thread, ms (Linux schedstat; null elsewhere). */
 function waitMs(pid: number): number | null {
