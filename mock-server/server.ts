@@ -10,22 +10,19 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { monotonicClock, type Clock } from '../common/clock.ts';
 import { ConfigError } from '../common/errors.ts';
-import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol, type ClientSecretScope } from './auth.ts';
+import { authorize, ClientSecretStore, extractApiKey, selectSubprotocol } from './auth.ts';
 import { MockConnection, type ConnectionStats } from './connection.ts';
 import { wsLink } from './frame-link.ts';
+import { LIVE_PATH, refuseUpgrade, routeUpgrade, scopeOf, sessionKindFor } from './upgrade-routes.ts';
 import { CallRegistry } from './calls.ts';
 import { handleCallsRequest, isCallsPath, type CallsDeps } from './webrtc/calls-http.ts';
 import { startSipServer, type SipServerHandle } from './sip/sip-server.ts';
 import type { MockErrorSpec, ResolvedMockOptions, ResponseTimingSource, SessionKind, TraceSink } from './contract.ts';
 import type { ServerEventOf } from '../common/protocol/types.ts';
 import {
-  conflictingUrlParameters,
   expiredClientSecret,
   invalidApiKey,
-  invalidIntent,
   missingApiKey,
-  missingModel,
-  translationIntentNotAllowed,
 } from './errors.ts';
 import { parseFaultSpecs, type FaultPlan } from './faults.ts';
 import { handleHttpRequest } from './http.ts';
@@ -41,11 +38,6 @@ import type { ClientObserverFactory } from './client-findings/observer.ts';
 import { sessionInfoFromUpgrade } from './client-findings/upgrade-info.ts';
 import { AccountLimits, CONCURRENCY_RETRY_AFTER_S, concurrencyRefusalBody, limitProblem } from './rate-limits.ts';
 import { openTraceSink } from './trace.ts';
-import { createTranscriptionSession } from './transcription/session.ts';
-import { createTranslationSession } from './translation/session.ts';
-import { createLiveSession } from './live/session.ts';
-import { liveModelOnRealtime } from './live/errors.ts';
-import { isLiveModel } from '../common/protocol/models.ts';
 
 /** Options of {@link startMockServer}; every field is optional. */
 export interface MockServerOptions {
@@ -141,12 +133,6 @@ export interface MockServerHandle {
 /** Default of {@link MockServerOptions.handshakeTimeoutMs}. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Where an accepted upgrade goes. */
-type Route = { kind: 'realtime'; model: string } | { kind: 'transcription' } | { kind: 'translation'; model: string } | { kind: 'live' };
-
-/** The GPT-Live WebSocket path (docs/live-protocol.md §1.1): the model comes in `session.start`, never the URL. */
-const LIVE_PATH = '/v1/live/sessions';
-
 const TOOL_PLANS = ['auto', 'always', 'never'] as const;
 
 /**
@@ -200,43 +186,6 @@ export function resolveMockOptions(options: MockServerOptions): Omit<ResolvedMoc
 async function resolveLatency(options: MockServerOptions): Promise<LatencyProfile> {
   const base = typeof options.latency === 'string' ? await loadLatencyProfile(options.latency) : (options.latency ?? DEFAULT_LATENCY_PROFILE);
   return options.latencyScale !== undefined && options.latencyScale !== 1 ? scaleLatencyProfile(base, options.latencyScale) : base;
-}
-
-/** Picks the session kind from path and query (§1.1), or the fatal error to answer with. */
-function routeUpgrade(url: URL): Route | MockErrorSpec {
-  const q = url.searchParams;
-  const path = url.pathname.replace(/\/+$/, '');
-  // Query parameters on the Live path are accepted (the SDK may add defaultQuery; §1.2).
-  if (path === LIVE_PATH) return { kind: 'live' };
-  if (path === '/v1/realtime/translations') {
-    if (q.has('intent')) return translationIntentNotAllowed();
-    const model = q.get('model');
-    return model ? { kind: 'translation', model } : missingModel();
-  }
-  const given = ['model', 'intent', 'call_id'].filter((k) => q.has(k));
-  if (given.length > 1) return conflictingUrlParameters(given);
-  const intent = q.get('intent');
-  if (intent !== null) return intent === 'transcription' ? { kind: 'transcription' } : invalidIntent(intent);
-  const model = q.get('model');
-  if (model && isLiveModel(model)) return liveModelOnRealtime(model);
-  return model ? { kind: 'realtime', model } : missingModel();
-}
-
-function scopeOf(route: Route): ClientSecretScope {
-  return route.kind === 'translation' ? 'translation' : 'realtime';
-}
-
-function sessionKindFor(route: Route): SessionKind {
-  switch (route.kind) {
-    case 'realtime':
-      return createRealtimeSession();
-    case 'transcription':
-      return createTranscriptionSession();
-    case 'translation':
-      return createTranslationSession();
-    case 'live':
-      return createLiveSession();
-  }
 }
 
 function formatHost(host: string): string {
@@ -408,20 +357,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     try {
       url = new URL(req.url ?? '/', 'http://mock');
     } catch {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuseUpgrade(socket, '400 Bad Request', null);
       return;
     }
     const path = url.pathname.replace(/\/+$/, '');
     if (path !== '/v1/realtime' && path !== '/v1/realtime/translations' && path !== LIVE_PATH) {
       const body = JSON.stringify({ error: { message: `No WebSocket endpoint at ${path || '/'}; use /v1/realtime, /v1/realtime/translations or ${LIVE_PATH}.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
-      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      refuseUpgrade(socket, '404 Not Found', body);
       return;
     }
     const callId = path === '/v1/realtime' ? url.searchParams.get('call_id') : null;
     if (callId !== null && !url.searchParams.has('model') && !url.searchParams.has('intent')) {
       const refusal = sidebandRefusal(req, callId);
       if (refusal) {
-        socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(refusal.body)}\r\n\r\n${refusal.body}`);
+        refuseUpgrade(socket, refusal.status, refusal.body);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -434,9 +383,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const cap = resolved.maxConcurrentSessions ?? null;
     if (cap !== null && admitted >= cap) {
       const body = concurrencyRefusalBody(cap);
-      socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\nRetry-After: ${CONCURRENCY_RETRY_AFTER_S}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+      refuseUpgrade(socket, '429 Too Many Requests', body, [`Retry-After: ${CONCURRENCY_RETRY_AFTER_S}`]);
       return;
     }
     admitted += 1;
